@@ -1,0 +1,12 @@
+# The README's commands. Each one builds what it needs first (virtualenv, PostgreSQL).
+.PHONY: demo test lint env quicktest
+demo:
+	python3 tools/dev.py demo
+test:
+	python3 tools/dev.py test
+lint:
+	python3 tools/dev.py lint
+env:
+	python3 tools/dev.py env
+quicktest:
+	python3 tools/dev.py quicktest $(ARGS)
