@@ -1,0 +1,71 @@
+"""Injected transport faults: the next N matching requests fail.
+
+Kinds:
+
+- ``http_500``: answer Stripe's 500 ``api_error`` without applying the request;
+- ``http_429``: answer Stripe's 429 ``rate_limit`` (with ``Stripe-Should-Retry:
+  true``) without applying the request;
+- ``drop``: close the connection without an answer.  With ``after_apply=True``
+  the request is applied first and its answer stored for idempotent replay --
+  the case where the client can't know whether Stripe did it.
+"""
+
+import re
+import threading
+
+KINDS = ("http_500", "http_429", "drop")
+
+
+class Fault:
+    def __init__(self, kind, count, path, method, after_apply):
+        if kind not in KINDS:
+            raise ValueError(f"fault kind must be one of {', '.join(KINDS)}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        if after_apply and kind != "drop":
+            raise ValueError("after_apply only makes sense with kind='drop'")
+        self.kind = kind
+        self.remaining = count
+        self.path = re.compile(path) if path else None
+        self.method = method.upper() if method else None
+        self.after_apply = after_apply
+
+    def matches(self, method, path):
+        return ((self.method is None or self.method == method)
+                and (self.path is None or self.path.search(path) is not None))
+
+    def describe(self):
+        return {"kind": self.kind, "remaining": self.remaining,
+                "path": self.path.pattern if self.path else None,
+                "method": self.method, "after_apply": self.after_apply}
+
+
+class FaultInjector:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults = []
+
+    def add(self, kind, count=1, path=None, method=None, after_apply=False):
+        fault = Fault(kind, count, path, method, after_apply)
+        with self._lock:
+            self._faults.append(fault)
+        return fault.describe()
+
+    def take(self, method, path):
+        """The fault the request must suffer, if any (consumes one use)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self):
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self):
+        with self._lock:
+            return [fault.describe() for fault in self._faults]
