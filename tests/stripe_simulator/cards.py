@@ -103,10 +103,12 @@ INTERAC_REFUND_DECLINES = {1, 5, 55, 65, 75}
 _MESSAGES = {
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
-    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
+    "processing_error": "An error occurred while processing your card. "
+                        "Try again in a little bit.",
     "incorrect_pin": "Your card's PIN is incorrect.",
     "pin_try_exceeded": "The allowable number of PIN tries has been exceeded.",
-    "online_or_offline_pin_required": "Your card requires a PIN. Insert the card and enter the PIN.",
+    "online_or_offline_pin_required": "Your card requires a PIN. Insert the card "
+                                      "and enter the PIN.",
     "authentication_required": "Your card was declined. This transaction requires authentication.",
     "incorrect_number": "Your card number is incorrect.",
     "test_mode_live_card": "Your card was declined. Your request was in test mode, "

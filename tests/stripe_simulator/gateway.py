@@ -13,7 +13,7 @@ import json
 import logging
 import re
 
-from . import errors, forms, ids, idempotency, routes
+from . import errors, forms, idempotency, ids, routes
 from .context import Context
 from .params import validate
 

@@ -142,7 +142,7 @@ def _clause_matches(obj, clause):
             number = float(wanted)
         except ValueError:
             raise errors.invalid_request(
-                f"Field `{field}` needs a number for `{op}`.", param="query")
+                f"Field `{field}` needs a number for `{op}`.", param="query") from None
         matched = {">": actual > number, "<": actual < number,
                    ">=": actual >= number, "<=": actual <= number}[op]
     elif op == "~":

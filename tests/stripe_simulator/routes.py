@@ -13,8 +13,20 @@ from . import api_customers as customers
 from . import api_events as events
 from . import api_payments as payments
 from . import api_terminal as terminal
-from .params import (ADDRESS, EXPAND, LIST, SEARCH, Anything, Bool, Int, IntOrRange,
-                     ListOf, Map, Obj, Str)
+from .params import (
+    ADDRESS,
+    EXPAND,
+    LIST,
+    SEARCH,
+    Anything,
+    Bool,
+    Int,
+    IntOrRange,
+    ListOf,
+    Map,
+    Obj,
+    Str,
+)
 
 ALLOW_REDISPLAY = Str("always", "limited", "unspecified")
 TIPPING = Obj(amount_eligible=Int(minimum=0))

@@ -180,7 +180,8 @@ class StripeSimulator:
     # Refunds ---------------------------------------------------------------------------
 
     def fail_refund(self, refund_id):
-        """Make a refund fail now (expired_or_canceled_card), as card 4000000000005126 does later."""
+        """Make a refund fail now (``expired_or_canceled_card``), as the test
+        card 4000000000005126 makes its refunds do a little later."""
         with self.lock:
             account = self.registry.owner(refund_id, "refund")
             refund = account.get("refund", refund_id)
