@@ -386,7 +386,7 @@ def process_setup_intent(ctx, params, reader):
            {"generated_card": None, "process_config": config,
             "setup_intent": intent["id"]},
            setup_intent=intent["id"], moto=moto,
-           allow_redisplay=params["allow_redisplay"], **_run_options(config))
+           **dict(_run_options(config), allow_redisplay=params["allow_redisplay"]))
     return queries.render(ctx.account, reader, params.get("expand"))
 
 
