@@ -10,12 +10,20 @@
     "maintainers": ["stripe-terminal-odoo"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["stripe_terminal_base"],
+    "depends": ["stripe_terminal_base", "bus"],
     "external_dependencies": {"python": ["stripe"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/stripe_terminal_security.xml",
+        "data/stripe_terminal_data.xml",
+        "views/account_journal_views.xml",
+        "views/account_payment_register_views.xml",
+        "views/stripe_terminal_payment_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "stripe_terminal_account/static/src/overlay/*",
+        ],
         "web.assets_tests": [
             "stripe_terminal_account/static/tests/tours/**/*",
         ],

@@ -8,7 +8,7 @@ class TestModule(TransactionCase):
         module = self.env["ir.module.module"].search([("name", "=", "stripe_terminal_account")])
         self.assertEqual(module.state, "installed")
         self.assertEqual(
-            set(module.dependencies_id.mapped("name")), set("stripe_terminal_base".split())
+            set(module.dependencies_id.mapped("name")), {"stripe_terminal_base", "bus"}
         )
         for dependency in module.dependencies_id.depend_id:
             self.assertEqual(dependency.state, "installed", dependency.name)
