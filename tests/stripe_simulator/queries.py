@@ -30,11 +30,11 @@ def _expand(account, node, segments, path):
             f"This property cannot be expanded ({path}). You may want to try "
             f"expanding '{node.get('object')}' fields instead.", param="expand")
     value = node[name]
-    if isinstance(value, str):
-        target = account.find(value)
-        if target is None:
-            raise errors.invalid_request(
-                f"This property cannot be expanded ({path}).", param="expand")
+    target = account.find(value) if isinstance(value, str) else None
+    if value is not None and not isinstance(value, dict) and target is None:
+        raise errors.invalid_request(
+            f"This property cannot be expanded ({path}).", param="expand")
+    if target is not None:
         value = node[name] = objects.snapshot(target)
     if segments[1:] and isinstance(value, dict):
         _expand(account, value, segments[1:], path)
