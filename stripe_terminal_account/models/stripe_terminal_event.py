@@ -1,0 +1,24 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, models
+
+HANDLED = (
+    "terminal.reader.action_succeeded",
+    "terminal.reader.action_failed",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "charge.succeeded",
+)
+
+
+class StripeTerminalEvent(models.Model):
+    _inherit = "stripe.terminal.event"
+
+    @api.model
+    def _stripe_terminal_event_handlers(self):
+        handlers = super()._stripe_terminal_event_handlers()
+        for event_type in HANDLED:
+            handlers.setdefault(event_type, []).append(
+                ("stripe.terminal.payment", "_stripe_terminal_handle_event")
+            )
+        return handlers

@@ -1,0 +1,876 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A card payment of invoices taken on a Stripe Terminal reader.
+
+The server owns the payment's state. It moves on Stripe's news, whichever comes first: a webhook,
+the overlay's light refresh, or the sweep (a scheduled action). Each of them ends in
+`_stripe_terminal_apply_intent`, which is idempotent: a PaymentIntent yields at most one
+account.payment, enforced by a row lock and a unique index.
+"""
+
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.stripe_terminal_base import compat
+from odoo.addons.stripe_terminal_base import const as base_const
+from odoo.addons.stripe_terminal_base.amounts import from_stripe_amount
+from odoo.addons.stripe_terminal_base.errors import StripeTerminalError
+
+from .. import const
+
+_logger = logging.getLogger(__name__)
+
+
+class StripeTerminalPayment(models.Model):
+    _name = "stripe.terminal.payment"
+    _description = "Stripe Terminal Payment"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    state = fields.Selection(
+        const.PAYMENT_STATES,
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    stage = fields.Selection(
+        const.PAYMENT_STAGES,
+        default="starting",
+        required=True,
+        readonly=True,
+        help="What the overlay shows: the step of the payment on the reader.",
+    )
+    mode = fields.Selection(
+        [("terminal", "Terminal (card present)")], default="terminal", required=True, readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    provider_id = fields.Many2one("payment.provider", required=True, readonly=True)
+    reader_id = fields.Many2one(
+        "stripe.terminal.reader", required=True, readonly=True, ondelete="restrict", index=True
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collected By",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "stripe_terminal_payment_invoice_rel",
+        "terminal_payment_id",
+        "move_id",
+        string="Invoices",
+        readonly=True,
+    )
+    move_line_ids = fields.Many2many(
+        "account.move.line",
+        "stripe_terminal_payment_line_rel",
+        "terminal_payment_id",
+        "line_id",
+        readonly=True,
+        help="The receivable lines Register Payment was opened on.",
+    )
+    amount = fields.Monetary(required=True, readonly=True, tracking=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    amount_minor = fields.Integer(
+        string="Amount (smallest unit)",
+        required=True,
+        readonly=True,
+        help="The amount as Stripe charges it (cents, yen, fils...).",
+    )
+    save_card = fields.Boolean(readonly=True)
+    journal_id = fields.Many2one("account.journal", required=True, readonly=True)
+    payment_method_line_id = fields.Many2one("account.payment.method.line", readonly=True)
+    payment_date = fields.Date(readonly=True)
+    communication = fields.Char(string="Memo", readonly=True)
+    payment_difference_handling = fields.Char(readonly=True)
+    writeoff_account_id = fields.Many2one("account.account", readonly=True)
+    writeoff_label = fields.Char(readonly=True)
+    payment_intent_id = fields.Char(string="PaymentIntent", readonly=True, copy=False, index=True)
+    stripe_customer_id = fields.Char(string="Stripe Customer", readonly=True, copy=False)
+    charge_id = fields.Char(string="Charge", readonly=True, copy=False)
+    attempt_count = fields.Integer(string="Attempts", readonly=True, copy=False)
+    auto_retries_left = fields.Integer(readonly=True, copy=False)
+    failure_code = fields.Char(readonly=True, copy=False)
+    failure_message = fields.Char(readonly=True, copy=False)
+    card_brand = fields.Char(readonly=True, copy=False)
+    card_last4 = fields.Char(string="Card Last Digits", readonly=True, copy=False)
+    account_payment_id = fields.Many2one(
+        "account.payment", string="Payment", readonly=True, copy=False, index=True
+    )
+    token_id = fields.Many2one("payment.token", string="Saved Card", readonly=True, copy=False)
+    pushed_date = fields.Datetime(string="Sent to Reader", readonly=True, copy=False)
+    last_stripe_check = fields.Datetime(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "payment_intent_uniq",
+            "unique(payment_intent_id)",
+            "A PaymentIntent belongs to one terminal payment.",
+        ),
+        ("amount_positive", "CHECK(amount > 0)", "A card payment needs a positive amount."),
+    ]
+
+    def init(self):
+        # One payment in progress per reader, whoever starts it: the database says no to the
+        # second one, even when two users click Collect in the same instant.
+        self.env.cr.execute(
+            f"""
+            CREATE UNIQUE INDEX IF NOT EXISTS stripe_terminal_payment_one_active_per_reader
+            ON stripe_terminal_payment (reader_id)
+            WHERE state IN {tuple(const.ACTIVE_STATES)}
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS stripe_terminal_payment_sweep_idx
+            ON stripe_terminal_payment (state, last_stripe_check)
+            WHERE state IN ('draft', 'pending', 'declined')
+            """
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("stripe.terminal.payment") or "/"
+                )
+        return super().create(vals_list)
+
+    # === Helpers === #
+
+    def _as_collector(self):
+        """The payment as the server moves it: with the rights of the system, on behalf of the
+        collecting user (who authors the chatter and the booked payment), in its company.
+        Users read terminal payments; only these server methods change them."""
+        self.ensure_one()
+        return self.with_user(self.user_id).sudo().with_company(self.company_id)
+
+    def _key(self, *parts):
+        return self.provider_id._stripe_terminal_idempotency_key("stp", self.id, *parts)
+
+    def _client(self):
+        return self.provider_id._stripe_terminal_client()
+
+    @contextmanager
+    def _locked(self):
+        """Lock the payment's row for the rest of the transaction; yields False when another
+        worker holds it (that worker is moving the payment already)."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE NOWAIT",
+                    (self.id,),
+                )
+        except psycopg2.errors.LockNotAvailable:
+            yield False
+            return
+        self.invalidate_recordset()
+        yield True
+
+    def _set(self, **values):
+        """Write and tell the browser of the collecting user."""
+        self.write(values)
+        self._stripe_terminal_notify()
+
+    def _stripe_terminal_notify(self):
+        for payment in self:
+            compat.bus_send(
+                payment.user_id.partner_id,
+                const.BUS_NOTIFICATION_TYPE,
+                payment._stripe_terminal_overlay_state(),
+            )
+
+    # === Starting a payment === #
+
+    def _stripe_terminal_intent_params(self):
+        """Parameters of the PaymentIntent; MOTO changes the payment method type."""
+        self.ensure_one()
+        params = {
+            "amount": self.amount_minor,
+            "currency": self.currency_id.name.lower(),
+            "payment_method_types": ["card_present"],
+            "capture_method": "automatic",
+            "description": _(
+                "Invoices %(invoices)s", invoices=", ".join(self.invoice_ids.mapped("name"))
+            ),
+            "metadata": {
+                const.METADATA_PAYMENT: str(self.id),
+                const.METADATA_REFERENCE: self.name,
+                base_const.METADATA_DATABASE: self.env[
+                    "stripe.terminal.customer"
+                ]._stripe_terminal_database_tag(),
+                const.METADATA_INVOICES: ",".join(self.invoice_ids.mapped("name"))[:500],
+            },
+        }
+        if self.stripe_customer_id:
+            params["customer"] = self.stripe_customer_id
+        if self.save_card and self.stripe_customer_id:
+            params["setup_future_usage"] = "off_session"
+        return params
+
+    def _stripe_terminal_process_params(self):
+        """Parameters of the reader action."""
+        self.ensure_one()
+        process_config = {"skip_tipping": True, "enable_customer_cancellation": True}
+        if self.save_card:
+            process_config["allow_redisplay"] = "always"
+        return {"payment_intent": self.payment_intent_id, "process_config": process_config}
+
+    def _stripe_terminal_start(self):
+        """Create the PaymentIntent and send it to the reader. Stripe errors do not escape: the
+        payment records them and the overlay shows them with Retry and Cancel."""
+        self.ensure_one()
+        client = self._client()
+        try:
+            if not self.stripe_customer_id:
+                customer_id = self.env["stripe.terminal.customer"]._stripe_terminal_ensure(
+                    self.partner_id, self.provider_id
+                )
+                self.stripe_customer_id = customer_id
+            if not self.payment_intent_id:
+                intent = self._stripe_terminal_create_intent(client)
+                self.write({"payment_intent_id": intent["id"], "state": "pending"})
+            self._stripe_terminal_push(client)
+        except StripeTerminalError as error:
+            self._stripe_terminal_start_failed(error)
+
+    def _stripe_terminal_create_intent(self, client):
+        try:
+            return client.call(
+                "payment_intents.create",
+                params=self._stripe_terminal_intent_params(),
+                idempotency_key=self._key("intent"),
+            )
+        except StripeTerminalError as error:
+            if error.code == "resource_missing" and error.param == "customer":
+                # The customer was deleted on Stripe: forget it and create the intent again.
+                self.env["stripe.terminal.customer"].sudo().search(
+                    [("stripe_customer_id", "=", self.stripe_customer_id)]
+                ).unlink()
+                self.stripe_customer_id = self.env[
+                    "stripe.terminal.customer"
+                ]._stripe_terminal_ensure(self.partner_id, self.provider_id)
+                return client.call(
+                    "payment_intents.create",
+                    params=self._stripe_terminal_intent_params(),
+                    idempotency_key=self._key("intent", self.stripe_customer_id),
+                )
+            raise
+
+    def _stripe_terminal_push(self, client):
+        """Send the PaymentIntent to the reader (one more attempt)."""
+        attempt = self.attempt_count + 1
+        reader = client.call(
+            "terminal.readers.process_payment_intent",
+            self.reader_id.stripe_reader_id,
+            params=self._stripe_terminal_process_params(),
+            idempotency_key=self._key("process", attempt),
+        )
+        self.reader_id._stripe_terminal_apply(reader)
+        self._set(
+            state="pending",
+            stage="waiting_card",
+            attempt_count=attempt,
+            pushed_date=fields.Datetime.now(),
+            last_stripe_check=fields.Datetime.now(),
+            failure_code=False,
+            failure_message=False,
+        )
+        self.message_post(
+            body=_(
+                "Sent to reader %(reader)s (attempt %(attempt)s).",
+                reader=self.reader_id.name,
+                attempt=attempt,
+            )
+        )
+
+    def _stripe_terminal_start_failed(self, error):
+        _logger.warning("Stripe Terminal payment %s: %s", self.name, error.technical)
+        stage = const.STAGE_BY_ERROR_CODE.get(error.code, "error")
+        if error.network:
+            # Stripe may have applied the request: the sweep and the refresh look before anyone
+            # retries, so keep the payment pending rather than failed.
+            self._set(
+                stage="checking",
+                failure_code=error.key,
+                failure_message=error.user_message(),
+                last_stripe_check=False,
+            )
+            return
+        self._set(
+            state="error",
+            stage=stage,
+            failure_code=error.key,
+            failure_message=error.user_message(),
+        )
+        self.message_post(body=_("Could not start: %(message)s", message=error.user_message()))
+
+    # === Following the payment === #
+
+    def _stripe_terminal_refresh(self, force=False):
+        """Ask Stripe where the payment is (the overlay's refresh and the sweep). Throttled: at
+        most once per REFRESH_INTERVAL unless forced, so an open overlay costs little."""
+        self.ensure_one()
+        if self.state not in const.FOLLOWED_STATES:
+            return
+        now = fields.Datetime.now()
+        if (
+            not force
+            and self.last_stripe_check
+            and now - self.last_stripe_check < timedelta(seconds=const.REFRESH_INTERVAL)
+        ):
+            return
+        with self._locked() as locked:
+            if not locked or self.state not in const.FOLLOWED_STATES:
+                return
+            self.last_stripe_check = now
+            client = self._client()
+            try:
+                if not self.payment_intent_id:
+                    self._stripe_terminal_recover_intent(client)
+                    if not self.payment_intent_id:
+                        return
+                intent = client.call(
+                    "payment_intents.retrieve",
+                    self.payment_intent_id,
+                    params={"expand": ["latest_charge"]},
+                )
+                reader = None
+                if intent["status"] in base_const.PAYMENT_INTENT_STATUS_MAPPING["waiting"]:
+                    reader = client.call(
+                        "terminal.readers.retrieve", self.reader_id.stripe_reader_id
+                    )
+                    self.reader_id._stripe_terminal_apply(reader)
+            except StripeTerminalError as error:
+                _logger.info("Stripe Terminal refresh of %s: %s", self.name, error.technical)
+                return
+            self._stripe_terminal_apply_intent(intent, reader=reader)
+
+    def _stripe_terminal_recover_intent(self, client):
+        """A draft whose creation answer was lost: replay the creation (same key, same
+        parameters: Stripe returns the intent it created, if any) and send it to the reader."""
+        if self.create_date < fields.Datetime.now() - timedelta(hours=23):
+            # Idempotency keys live 24 hours on Stripe: search by our metadata instead.
+            query = (
+                f"metadata['{const.METADATA_PAYMENT}']:'{self.id}' AND "
+                f"metadata['{base_const.METADATA_DATABASE}']:'"
+                f"{self.env['stripe.terminal.customer']._stripe_terminal_database_tag()}'"
+            )
+            found = client.call("payment_intents.search", params={"query": query})["data"]
+            if not found:
+                self._set(state="canceled", stage="canceled")
+                return
+            intent = found[0]
+        else:
+            if not self.stripe_customer_id:
+                self.stripe_customer_id = self.env[
+                    "stripe.terminal.customer"
+                ]._stripe_terminal_ensure(self.partner_id, self.provider_id)
+            intent = self._stripe_terminal_create_intent(client)
+        self.write({"payment_intent_id": intent["id"], "state": "pending"})
+
+    def _stripe_terminal_apply_intent(self, intent, reader=None, charge=None):
+        """Move the payment to what Stripe says of its PaymentIntent (a dict), and of the reader
+        (a dict) when known. Idempotent; a final state never changes."""
+        self.ensure_one()
+        if self.state in const.FINAL_STATES:
+            return
+        status = intent["status"]
+        mapping = base_const.PAYMENT_INTENT_STATUS_MAPPING
+        if status in mapping["succeeded"]:
+            charge = charge or intent.get("latest_charge")
+            if isinstance(charge, str):
+                charge = self._client().call("charges.retrieve", charge)
+            self._stripe_terminal_finalize(intent, charge)
+        elif status in mapping["authorized"]:
+            # Manual capture is not used by the suite; capture what was authorized.
+            captured = self._client().call(
+                "payment_intents.capture",
+                intent["id"],
+                params={"expand": ["latest_charge"]},
+                idempotency_key=self._key("capture"),
+            )
+            self._stripe_terminal_apply_intent(captured)
+        elif status in mapping["canceled"]:
+            self._set(state="canceled", stage="canceled")
+            self.message_post(body=_("The PaymentIntent was canceled on Stripe."))
+        elif status in mapping["processing"]:
+            self._set(stage="processing")
+        else:
+            self._stripe_terminal_apply_waiting(intent, reader)
+
+    def _stripe_terminal_apply_waiting(self, intent, reader):
+        """The PaymentIntent waits for a card: still on the reader, or the reader's action
+        failed (declined, canceled by the customer, timed out)."""
+        action = (reader or {}).get("action") or {}
+        action_intent = (action.get("process_payment_intent") or {}).get("payment_intent")
+        ours = action_intent == self.payment_intent_id
+        error = intent.get("last_payment_error")
+        if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
+            if self.stage not in ("waiting_card", "processing", "retrying"):
+                self._set(stage="waiting_card")
+            return
+        if ours and action.get("status") == base_const.ACTION_FAILED:
+            self._stripe_terminal_attempt_failed(StripeTerminalError.from_reader_action(action))
+            return
+        if error and self.stage in ("waiting_card", "processing", "checking"):
+            self._stripe_terminal_attempt_failed(
+                StripeTerminalError(
+                    error.get("code") or "card_declined",
+                    decline_code=error.get("decline_code"),
+                    technical=f"last_payment_error {error.get('code')} {error.get('decline_code')}",
+                )
+            )
+            return
+        if reader is not None and not ours and self.stage in ("waiting_card", "checking"):
+            # The reader moved on (its action was canceled or replaced): nothing to wait for.
+            self._set(
+                state="error",
+                stage="error",
+                failure_code="action_canceled",
+                failure_message=str(base_const.ERRORS["action_canceled"].message),
+            )
+
+    def _stripe_terminal_attempt_failed(self, error):
+        """A declined or interrupted attempt: present another card automatically while retries
+        are left (same PaymentIntent, as Stripe recommends), then wait for Retry or Cancel."""
+        if self.state not in const.FOLLOWED_STATES:
+            return
+        message = error.user_message()
+        stage = const.STAGE_BY_ERROR_CODE.get(error.code, "declined")
+        if error.code == "connection_error":
+            # The reader lost its connection while authorizing: the card may have been charged.
+            self._set(stage="checking", last_stripe_check=False)
+            return
+        self.message_post(
+            body=_(
+                "Attempt %(attempt)s failed: %(message)s",
+                attempt=self.attempt_count,
+                message=message,
+            )
+        )
+        values = {
+            "state": "declined",
+            "stage": stage,
+            "failure_code": error.key,
+            "failure_message": message,
+        }
+        if self.auto_retries_left > 0 and error.retry_card and stage == "declined":
+            self.write(dict(values, auto_retries_left=self.auto_retries_left - 1))
+            try:
+                self._stripe_terminal_push(self._client())
+            except StripeTerminalError as push_error:
+                self._stripe_terminal_start_failed(push_error)
+                return
+            # Keep the decline visible while the reader waits for another card.
+            self._set(stage="retrying", failure_code=error.key, failure_message=message)
+            return
+        self._set(**values)
+
+    def _stripe_terminal_finalize(self, intent, charge):
+        """Record the successful card payment: post an account.payment and reconcile it with
+        the invoices, save the card if asked. Exactly once: a row lock serializes the webhook,
+        the overlay and the sweep, and a unique index stands behind it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT state FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
+        )
+        self.invalidate_recordset()
+        if self.state == "done":
+            return
+        self._stripe_terminal_check_charge(intent, charge)
+        details = charge.get("payment_method_details") or {}
+        card = (
+            details.get("card_present")
+            or details.get("card")
+            or details.get("interac_present")
+            or {}
+        )
+        self.write(
+            {
+                "charge_id": charge.get("id"),
+                "card_brand": card.get("brand") or False,
+                "card_last4": card.get("last4") or False,
+            }
+        )
+        payment = self._stripe_terminal_create_account_payment()
+        token = self.env["payment.token"]
+        if self.save_card:
+            token = self.env["payment.token"]._stripe_terminal_save_generated_card(
+                self.provider_id, self.partner_id, self.stripe_customer_id, charge
+            )
+        self._set(
+            state="done",
+            stage="approved",
+            account_payment_id=payment.id,
+            token_id=token.id,
+            failure_code=False,
+            failure_message=False,
+        )
+        summary = self._stripe_terminal_card_summary()
+        self.message_post(
+            body=_(
+                "Paid %(amount)s by %(card)s on %(reader)s; payment %(payment)s (%(intent)s).",
+                amount=self._stripe_terminal_amount_text(),
+                card=summary,
+                reader=self.reader_id.name,
+                payment=payment.name,
+                intent=self.payment_intent_id,
+            )
+        )
+        for invoice in self.invoice_ids:
+            invoice.message_post(
+                body=_(
+                    "%(amount)s paid by %(card)s on the Stripe reader %(reader)s "
+                    "(%(reference)s, %(intent)s).",
+                    amount=self._stripe_terminal_amount_text(),
+                    card=summary,
+                    reader=self.reader_id.name,
+                    reference=self.name,
+                    intent=self.payment_intent_id,
+                )
+            )
+
+    def _stripe_terminal_check_charge(self, intent, charge):
+        """Refuse to book anything that is not exactly what was asked for."""
+        if not charge or charge.get("payment_intent") not in (None, intent["id"]):
+            raise UserError(_("Stripe's charge does not belong to %(ref)s.", ref=self.name))
+        received = intent.get("amount_received") or charge.get("amount_captured") or 0
+        currency = (intent.get("currency") or "").upper()
+        if received != self.amount_minor or currency != self.currency_id.name:
+            _logger.error(
+                "Stripe Terminal payment %s: Stripe received %s %s, expected %s %s",
+                self.name,
+                received,
+                currency,
+                self.amount_minor,
+                self.currency_id.name,
+            )
+            raise UserError(
+                _(
+                    "Stripe received %(received)s %(currency)s for %(ref)s instead of "
+                    "%(expected)s: check the payment on Stripe before booking it.",
+                    received=from_stripe_amount(received, currency or self.currency_id.name),
+                    currency=currency,
+                    ref=self.name,
+                    expected=self._stripe_terminal_amount_text(),
+                )
+            )
+
+    def _stripe_terminal_card_summary(self):
+        if self.card_brand and self.card_last4:
+            return f"{self.card_brand.title()} •••• {self.card_last4}"
+        return _("card")
+
+    def _stripe_terminal_amount_text(self):
+        return (
+            self.currency_id.format(self.amount)
+            if hasattr(self.currency_id, "format")
+            else f"{self.amount} {self.currency_id.name}"
+        )
+
+    def _stripe_terminal_create_account_payment(self):
+        """The posted, reconciled account.payment, made by Register Payment itself so that
+        write-offs, memos and multi-invoice grouping behave exactly as in Odoo."""
+        self.ensure_one()
+        lines = self.move_line_ids.filtered(lambda line: not line.reconciled)
+        memo = " ".join(part for part in (self.communication, self.payment_intent_id) if part)
+        if lines:
+            wizard = (
+                self.env["account.payment.register"]
+                .with_company(self.company_id)
+                .with_context(
+                    active_model="account.move.line",
+                    active_ids=lines.ids,
+                    stripe_terminal_payment_id=self.id,
+                )
+                .create(
+                    {
+                        "journal_id": self.journal_id.id,
+                        "payment_method_line_id": self.payment_method_line_id.id,
+                        "amount": self.amount,
+                        "currency_id": self.currency_id.id,
+                        "payment_date": self.payment_date or fields.Date.context_today(self),
+                        "communication": memo,
+                        "group_payment": True,
+                        "payment_difference_handling": self.payment_difference_handling or "open",
+                        "writeoff_account_id": self.writeoff_account_id.id,
+                        "writeoff_label": self.writeoff_label,
+                    }
+                )
+            )
+            payments = wizard._create_payments()
+            if len(payments) == 1:
+                return payments
+            _logger.error("Stripe Terminal payment %s made %s payments", self.name, len(payments))
+            raise UserError(_("One card payment must make one payment in Odoo."))
+        # Someone paid the invoices meanwhile: the money was taken all the same, so record it
+        # (unreconciled) and ask the accountant to look.
+        payment = (
+            self.env["account.payment"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.partner_id.id,
+                    "amount": self.amount,
+                    "currency_id": self.currency_id.id,
+                    "journal_id": self.journal_id.id,
+                    "payment_method_line_id": self.payment_method_line_id.id,
+                    "date": self.payment_date or fields.Date.context_today(self),
+                    compat.payment_memo_field(): memo,
+                    "stripe_terminal_payment_id": self.id,
+                }
+            )
+        )
+        payment.action_post()
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self.user_id.id,
+            summary=_("Card payment with nothing left to pay"),
+            note=_(
+                "The invoices of %(ref)s were already paid when the card was charged; the "
+                "payment %(payment)s is posted but not reconciled. Refund or reconcile it.",
+                ref=self.name,
+                payment=payment.name,
+            ),
+        )
+        return payment
+
+    # === Intents from the overlay and the sweep === #
+
+    def _stripe_terminal_overlay_state(self):
+        """Everything the overlay shows; the browser renders it and decides nothing."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "stage": self.stage,
+            "stage_label": dict(const.PAYMENT_STAGES).get(self.stage, self.stage),
+            "instructions": str(
+                const.STAGE_INSTRUCTIONS.get((self.mode, self.stage))
+                or const.STAGE_INSTRUCTIONS.get((None, self.stage))
+                or ""
+            ),
+            "mode": self.mode,
+            "amount": self._stripe_terminal_amount_text(),
+            "reader": self.reader_id.name,
+            "partner": self.partner_id.display_name,
+            "invoices": self.invoice_ids.mapped("name"),
+            "message": self.failure_message or "",
+            "attempt": self.attempt_count,
+            "card": self._stripe_terminal_card_summary() if self.card_last4 else "",
+            "can_retry": self.state in ("declined", "error") and self.stage != "checking",
+            "can_cancel": self.state in const.FOLLOWED_STATES,
+            "done": self.state == "done",
+            "final": self.state in const.FINAL_STATES,
+            "invoice_id": self.invoice_ids[:1].id if len(self.invoice_ids) == 1 else False,
+            "payment_id": self.account_payment_id.id,
+        }
+
+    def _check_collector(self):
+        """The overlay's calls are for the collecting user and accounting managers."""
+        for payment in self:
+            if payment.user_id != self.env.user and not self.env.user.has_group(
+                "account.group_account_manager"
+            ):
+                raise UserError(
+                    _(
+                        "Only %(user)s can act on %(ref)s.",
+                        user=payment.user_id.name,
+                        ref=payment.name,
+                    )
+                )
+
+    def action_stripe_terminal_poll(self):
+        """The overlay's light refresh: ask Stripe (throttled) and return the state."""
+        self.ensure_one()
+        self._check_collector()
+        payment = self._as_collector()
+        payment._stripe_terminal_refresh()
+        return payment._stripe_terminal_overlay_state()
+
+    def action_stripe_terminal_state(self):
+        self.ensure_one()
+        self._check_collector()
+        return self._as_collector()._stripe_terminal_overlay_state()
+
+    def action_stripe_terminal_retry(self):
+        """Retry after a decline or an error: the same PaymentIntent goes back to the reader."""
+        self.ensure_one()
+        self._check_collector()
+        return self._as_collector()._stripe_terminal_retry()
+
+    def _stripe_terminal_retry(self):
+        with self._locked() as locked:
+            if not locked:
+                return self._stripe_terminal_overlay_state()
+            if self.state not in ("declined", "error"):
+                raise UserError(_("%(ref)s cannot be retried now.", ref=self.name))
+            try:
+                self.reader_id._stripe_terminal_preflight(self.company_id, moto=self.mode == "moto")
+            except UserError as error:
+                self._set(state="error", stage="error", failure_message=str(error))
+                return self._stripe_terminal_overlay_state()
+            self.write({"auto_retries_left": self._default_auto_retries()})
+            self._stripe_terminal_start()
+        return self._stripe_terminal_overlay_state()
+
+    def action_stripe_terminal_cancel(self):
+        """Cancel in one click: the reader's action and the PaymentIntent; the invoices stay as
+        they were. If the card was charged meanwhile, the payment is booked instead."""
+        self.ensure_one()
+        self._check_collector()
+        return self._as_collector()._stripe_terminal_cancel(canceled_by=self.env.user)
+
+    def _stripe_terminal_cancel(self, canceled_by):
+        self.env.cr.execute(
+            "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
+        )
+        self.invalidate_recordset()
+        if self.state not in const.FOLLOWED_STATES:
+            return self._stripe_terminal_overlay_state()
+        client = self._client()
+        try:
+            if self.payment_intent_id:
+                reader = client.call("terminal.readers.retrieve", self.reader_id.stripe_reader_id)
+                action = reader.get("action") or {}
+                ours = (action.get("process_payment_intent") or {}).get(
+                    "payment_intent"
+                ) == self.payment_intent_id
+                if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
+                    reader = client.call(
+                        "terminal.readers.cancel_action",
+                        self.reader_id.stripe_reader_id,
+                        idempotency_key=self._key("cancel-action", self.attempt_count),
+                    )
+                self.reader_id._stripe_terminal_apply(reader)
+                intent = client.call(
+                    "payment_intents.cancel",
+                    self.payment_intent_id,
+                    params={"cancellation_reason": "requested_by_customer"},
+                    idempotency_key=self._key("cancel"),
+                )
+                if intent["status"] != "canceled":
+                    self._stripe_terminal_apply_intent(intent)
+                    return self._stripe_terminal_overlay_state()
+        except StripeTerminalError as error:
+            _logger.warning("Stripe Terminal cancel of %s: %s", self.name, error.technical)
+            if error.code in ("payment_intent_unexpected_state", "intent_invalid_state"):
+                # Too late: Stripe says the intent is past canceling. Look at what happened.
+                self._stripe_terminal_refresh(force=True)
+                return self._stripe_terminal_overlay_state()
+            if error.code == "terminal_reader_busy":
+                raise UserError(
+                    _(
+                        "The reader is authorizing the card right now and cannot be "
+                        "interrupted. Wait a few seconds."
+                    )
+                ) from error
+            raise UserError(error.user_message()) from error
+        self._set(state="canceled", stage="canceled")
+        self.message_post(body=_("Canceled by %(user)s.", user=canceled_by.name))
+        return self._stripe_terminal_overlay_state()
+
+    def _default_auto_retries(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(const.AUTO_RETRIES_PARAM, const.DEFAULT_AUTO_RETRIES)
+        )
+
+    @api.model
+    def _cron_sweep(self, limit=100):
+        """Settle every payment left in progress: after a closed browser, a lost webhook, a
+        restarted Odoo. Abandoned payments are canceled once the reader gave up on them."""
+        stale = fields.Datetime.now() - timedelta(seconds=const.SWEEP_MIN_AGE)
+        payments = self.sudo().search(
+            [
+                ("state", "in", list(const.FOLLOWED_STATES)),
+                "|",
+                ("last_stripe_check", "=", False),
+                ("last_stripe_check", "<", stale),
+            ],
+            limit=limit,
+            order="last_stripe_check asc nulls first, id",
+        )
+        abandon_before = fields.Datetime.now() - timedelta(minutes=const.ABANDON_AFTER_MINUTES)
+        sweeper = self.env.ref("base.user_root")
+        for payment in payments:
+            payment = payment._as_collector()
+            try:
+                with self.env.cr.savepoint():
+                    payment._stripe_terminal_refresh(force=True)
+                    if (
+                        payment.state in const.FOLLOWED_STATES
+                        and payment.create_date < abandon_before
+                        and payment.stage not in ("processing", "checking")
+                    ):
+                        payment._stripe_terminal_cancel(canceled_by=sweeper)
+            except Exception:
+                _logger.exception("Stripe Terminal sweep of %s failed", payment.name)
+
+    # === Webhook events === #
+
+    @api.model
+    def _stripe_terminal_handle_event(self, event, provider):
+        """Reader action and PaymentIntent events: find the payment and move it."""
+        data_object = event["data"]["object"]
+        event_type = event["type"]
+        if event_type.startswith("terminal.reader."):
+            action = data_object.get("action") or {}
+            intent_id = (action.get("process_payment_intent") or {}).get("payment_intent")
+        elif event_type.startswith("charge."):
+            intent_id = data_object.get("payment_intent")
+        else:
+            intent_id = data_object.get("id")
+        if not intent_id:
+            return
+        payment = self.sudo().search(
+            [("payment_intent_id", "=", intent_id), ("provider_id", "=", provider.id)], limit=1
+        )
+        if not payment or payment.state in const.FINAL_STATES:
+            return
+        payment = payment._as_collector()
+        payment.last_stripe_check = fields.Datetime.now()
+        if event_type == "charge.succeeded":
+            if data_object.get("status") == "succeeded" and data_object.get("captured", True):
+                intent = {
+                    "id": intent_id,
+                    "status": "succeeded",
+                    "currency": data_object.get("currency"),
+                    "amount_received": data_object.get("amount_captured")
+                    or data_object.get("amount"),
+                }
+                payment._stripe_terminal_finalize(intent, data_object)
+        elif event_type == "terminal.reader.action_succeeded":
+            payment.reader_id._stripe_terminal_apply(data_object)
+            if payment.stage in ("waiting_card", "retrying", "checking"):
+                payment._set(stage="processing")
+        elif event_type == "terminal.reader.action_failed":
+            payment.reader_id._stripe_terminal_apply(data_object)
+            # Verify with Stripe before acting: deliveries come in any order, and a failure of
+            # an earlier attempt must not undo a later success.
+            payment._stripe_terminal_refresh(force=True)
+        elif event_type in ("payment_intent.payment_failed", "payment_intent.canceled"):
+            payment._stripe_terminal_refresh(force=True)
+        elif event_type == "payment_intent.succeeded":
+            if payment.stage != "approved":
+                payment._set(stage="processing")

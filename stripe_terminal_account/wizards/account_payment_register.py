@@ -1,0 +1,227 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.stripe_terminal_base.amounts import AmountError, to_stripe_amount
+from odoo.addons.stripe_terminal_base.const import ERRORS
+
+from .. import const
+
+_logger = logging.getLogger(__name__)
+
+
+class AccountPaymentRegister(models.TransientModel):
+    _inherit = "account.payment.register"
+
+    is_stripe_journal = fields.Boolean(related="journal_id.is_stripe_journal")
+    stripe_terminal_mode = fields.Selection(
+        [("terminal", "Terminal (tap or insert the card)")],
+        string="Card Payment",
+        default="terminal",
+    )
+    stripe_terminal_reader_id = fields.Many2one(
+        "stripe.terminal.reader",
+        string="Reader",
+        compute="_compute_stripe_terminal_reader_id",
+        store=True,
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('is_server_driven', '=', True)]",
+    )
+    stripe_terminal_save_card = fields.Boolean(
+        string="Save the Card",
+        help="Keep the card for later payments of this customer (the customer agrees).",
+    )
+
+    @api.depends("journal_id", "company_id", "stripe_terminal_mode")
+    def _compute_stripe_terminal_reader_id(self):
+        for wizard in self:
+            if not wizard.is_stripe_journal:
+                wizard.stripe_terminal_reader_id = False
+                continue
+            if wizard.stripe_terminal_reader_id and wizard._stripe_terminal_reader_fits(
+                wizard.stripe_terminal_reader_id
+            ):
+                continue
+            default = self.env.user.stripe_terminal_reader_id
+            if default and wizard._stripe_terminal_reader_fits(default):
+                wizard.stripe_terminal_reader_id = default
+            else:
+                wizard.stripe_terminal_reader_id = self.env["stripe.terminal.reader"].search(
+                    wizard._stripe_terminal_reader_domain(), limit=1
+                )
+
+    def _stripe_terminal_reader_domain(self):
+        return [("company_id", "=", self.company_id.id), ("is_server_driven", "=", True)]
+
+    def _stripe_terminal_reader_fits(self, reader):
+        return bool(reader.filtered_domain(self._stripe_terminal_reader_domain()))
+
+    # === Collect === #
+
+    def _stripe_terminal_check(self):
+        """Refuse, with the reason, what cannot be collected on a reader."""
+        self.ensure_one()
+        if not self.is_stripe_journal:
+            raise UserError(_("Choose a Stripe journal to collect a card payment."))
+        if self.payment_type != "inbound" or self.partner_type != "customer":
+            raise UserError(
+                _(
+                    "Card readers collect customer payments only; vendor bills and refunds "
+                    "cannot be paid on a reader."
+                )
+            )
+        if not self.can_edit_wizard or (self.can_group_payments and not self.group_payment):
+            raise UserError(
+                _(
+                    "One card payment pays the invoices of one customer at once: select "
+                    "invoices of a single customer and keep Group Payments checked."
+                )
+            )
+        if self.currency_id.compare_amounts(self.amount, 0) <= 0:
+            raise UserError(_("The amount to collect must be positive."))
+        residual = self._stripe_terminal_residual()
+        if self.currency_id.compare_amounts(self.amount, residual) > 0:
+            raise UserError(
+                _(
+                    "%(amount)s is more than the %(residual)s left to pay: a reader collects "
+                    "at most what is due.",
+                    amount=self.currency_id.format(self.amount),
+                    residual=self.currency_id.format(residual),
+                )
+            )
+        try:
+            to_stripe_amount(self.amount, self.currency_id.name)
+        except AmountError as error:
+            raise UserError(
+                _(
+                    "Stripe cannot charge %(amount)s: %(reason)s",
+                    amount=self.currency_id.format(self.amount),
+                    reason=str(ERRORS[error.code].message),
+                )
+            ) from error
+        reader = self.stripe_terminal_reader_id
+        if not reader:
+            raise UserError(_("Choose the reader that takes the payment."))
+        provider = self.env["payment.provider"]._stripe_terminal_get_provider(self.company_id)
+        if not provider:
+            raise UserError(
+                _(
+                    "%(company)s has no Stripe provider in test or enabled state.",
+                    company=self.company_id.name,
+                )
+            )
+        if reader.provider_id != provider:
+            raise UserError(
+                _(
+                    "The reader %(reader)s belongs to another Stripe account than the one of "
+                    "%(company)s.",
+                    reader=reader.name,
+                    company=self.company_id.name,
+                )
+            )
+        return provider
+
+    def _stripe_terminal_residual(self):
+        """What is left to pay on the wizard's lines, in the wizard's currency."""
+        if self.source_currency_id == self.currency_id:
+            return self.source_amount_currency
+        return self.source_currency_id._convert(
+            self.source_amount_currency, self.currency_id, self.company_id, self.payment_date
+        )
+
+    def _stripe_terminal_payment_vals(self, provider):
+        self.ensure_one()
+        return {
+            "company_id": self.company_id.id,
+            "provider_id": provider.id,
+            "reader_id": self.stripe_terminal_reader_id.id,
+            "user_id": self.env.user.id,
+            "mode": self.stripe_terminal_mode or "terminal",
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "invoice_ids": [fields.Command.set(self.line_ids.move_id.ids)],
+            "move_line_ids": [fields.Command.set(self.line_ids.ids)],
+            "amount": self.amount,
+            "currency_id": self.currency_id.id,
+            "amount_minor": to_stripe_amount(self.amount, self.currency_id.name),
+            "save_card": self.stripe_terminal_save_card,
+            "journal_id": self.journal_id.id,
+            "payment_method_line_id": self.payment_method_line_id.id,
+            "payment_date": self.payment_date,
+            "communication": self.communication,
+            "payment_difference_handling": self.payment_difference_handling,
+            "writeoff_account_id": self.writeoff_account_id.id,
+            "writeoff_label": self.writeoff_label,
+            "auto_retries_left": self.env["stripe.terminal.payment"]._default_auto_retries(),
+        }
+
+    def action_stripe_terminal_collect(self):
+        """Collect: check, create the terminal payment, send it to the reader, open the
+        overlay. Returns the overlay's client action with the payment's id."""
+        self.ensure_one()
+        provider = self._stripe_terminal_check()
+        values = self._stripe_terminal_payment_vals(provider)
+        payment_id = self._stripe_terminal_create_and_start(values)
+        return {
+            "type": "ir.actions.client",
+            "tag": const.OVERLAY_ACTION_TAG,
+            "name": _("Card Payment"),
+            "target": "current",
+            "params": {"payment_id": payment_id},
+        }
+
+    def _stripe_terminal_create_and_start(self, values):
+        """Check the reader, create the payment and start it in a transaction of its own,
+        committed before and after the Stripe calls: once Stripe holds a PaymentIntent, Odoo
+        must hold its payment record whatever happens to this request (the sweep recovers from
+        there). This request's own transaction only reads, so the two never wait on each
+        other."""
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            env = self.env(cr=cr)
+            reader = env["stripe.terminal.reader"].browse(values["reader_id"])
+            reader._stripe_terminal_preflight(
+                env["res.company"].browse(values["company_id"]), moto=values["mode"] == "moto"
+            )
+            try:
+                with cr.savepoint():
+                    payment = env["stripe.terminal.payment"].sudo().create(values)
+                payment = payment._as_collector()
+            except psycopg2.errors.UniqueViolation as error:
+                busy = env["stripe.terminal.payment"].search(
+                    [
+                        ("reader_id", "=", values["reader_id"]),
+                        ("state", "in", list(const.ACTIVE_STATES)),
+                    ],
+                    limit=1,
+                )
+                raise UserError(
+                    _(
+                        "The reader %(reader)s is taking another payment (%(ref)s by %(user)s). "
+                        "Wait until it ends, or cancel it.",
+                        reader=busy.reader_id.name or "",
+                        ref=busy.name or "",
+                        user=busy.user_id.name or "",
+                    )
+                ) from error
+            payment.message_post(
+                body=_(
+                    "Collect %(amount)s on %(reader)s for %(invoices)s.",
+                    amount=payment._stripe_terminal_amount_text(),
+                    reader=payment.reader_id.name,
+                    invoices=", ".join(payment.invoice_ids.mapped("name")),
+                )
+            )
+            # The record must exist before Stripe is called (see the docstring).
+            cr.commit()  # pylint: disable=invalid-commit
+            payment._stripe_terminal_start()
+            return payment.id
+
+    def _create_payment_vals_from_wizard(self, batch_result):
+        values = super()._create_payment_vals_from_wizard(batch_result)
+        if self.env.context.get("stripe_terminal_payment_id"):
+            values["stripe_terminal_payment_id"] = self.env.context["stripe_terminal_payment_id"]
+        return values

@@ -1,0 +1,123 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Stripe errors as the suite sees them: a code that `const.ERRORS` explains to an accountant."""
+
+from . import const
+
+# stripe-python exception class name -> the code used when Stripe's body names none.
+_FALLBACK_CODES = {
+    "AuthenticationError": "authentication_error",
+    "PermissionError": "permission_error",
+    "RateLimitError": "rate_limit",
+    "APIConnectionError": "api_connection_error",
+    "APIError": "api_error",
+    "IdempotencyError": "idempotency_error",
+}
+
+
+class StripeTerminalError(Exception):
+    """A failed Stripe request or reader action.
+
+    `code` is Stripe's error code (or a fallback for errors that carry none), `decline_code` the
+    card issuer's reason; `key` is what the message table is looked up with. `technical` holds
+    the detail for the log: never shown to users, never containing a secret.
+    """
+
+    def __init__(
+        self,
+        code,
+        decline_code=None,
+        http_status=None,
+        request_id=None,
+        technical="",
+        payment_intent=None,
+        param=None,
+        network=False,
+    ):
+        super().__init__(technical or code)
+        self.code = code or "api_error"
+        self.decline_code = decline_code
+        self.http_status = http_status
+        self.request_id = request_id
+        self.technical = technical
+        self.payment_intent = payment_intent
+        self.param = param
+        # True when the request may have reached Stripe without an answer coming back: the
+        # caller must look at Stripe's state before doing anything else.
+        self.network = network
+
+    @property
+    def key(self):
+        if self.decline_code and self.decline_code in const.ERRORS:
+            return self.decline_code
+        return self.code
+
+    @property
+    def info(self):
+        return const.ERRORS.get(self.key)
+
+    @property
+    def retry_card(self):
+        """Whether presenting another card on the same PaymentIntent makes sense."""
+        return bool(self.info and self.info.retry_card)
+
+    def user_message(self):
+        """The accountant's message, translated in the caller's language."""
+        if self.info:
+            return str(self.info.message)
+        return str(const.UNKNOWN_ERROR_MESSAGE) % {"code": self.key}
+
+    def __str__(self):
+        return self.user_message()
+
+    @classmethod
+    def from_stripe(cls, error, operation):
+        """Build from a stripe-python exception raised by `operation`."""
+        error_object = getattr(error, "error", None)
+        name = type(error).__name__
+        code = getattr(error, "code", None) or _FALLBACK_CODES.get(name, "api_error")
+        decline_code = getattr(error_object, "decline_code", None) if error_object else None
+        payment_intent = getattr(error_object, "payment_intent", None) if error_object else None
+        if payment_intent is not None and hasattr(payment_intent, "to_dict"):
+            payment_intent = payment_intent.to_dict()
+        param = getattr(error, "param", None)
+        code = _refine_code(code, param, getattr(error, "user_message", None) or str(error))
+        technical = (
+            f"{operation}: {name} http={getattr(error, 'http_status', None)} code={code} "
+            f"decline_code={decline_code} param={param} "
+            f"request_id={getattr(error, 'request_id', None)} message={error.user_message!r}"
+        )
+        return cls(
+            code,
+            decline_code=decline_code,
+            http_status=getattr(error, "http_status", None),
+            request_id=getattr(error, "request_id", None),
+            technical=technical,
+            payment_intent=payment_intent,
+            param=param,
+            network=name == "APIConnectionError" or (getattr(error, "http_status", 0) or 0) >= 500,
+        )
+
+    @classmethod
+    def from_reader_action(cls, action):
+        """Build from a failed reader action (a dict), preferring its `api_error` when present."""
+        api_error = action.get("api_error") or {}
+        code = api_error.get("code") or action.get("failure_code") or "api_error"
+        return cls(
+            code,
+            decline_code=api_error.get("decline_code"),
+            technical=f"reader action {action.get('type')} failed: "
+            f"{action.get('failure_code')} {action.get('failure_message')!r}",
+            payment_intent=api_error.get("payment_intent"),
+        )
+
+
+def _refine_code(code, param, message):
+    """Give a precise code to errors Stripe reports generically."""
+    lowered = (message or "").lower()
+    if param == "amount" and "greater than" in lowered and "refund" in lowered:
+        return "refund_exceeds_charge"
+    if param == "currency" and code in ("parameter_invalid", "invalid_request_error", None):
+        return "currency_unsupported"
+    if "moto" in lowered and ("not enabled" in lowered or "not available" in lowered):
+        return "moto_not_enabled"
+    return code

@@ -1,0 +1,189 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
+import logging
+
+from odoo import api, fields, models
+
+from .. import const
+from ..errors import StripeTerminalError
+
+_logger = logging.getLogger(__name__)
+
+
+class StripeTerminalCustomer(models.Model):
+    """The link between a partner's commercial entity and its Stripe Customer, one per Stripe
+    account (provider)."""
+
+    _name = "stripe.terminal.customer"
+    _description = "Stripe Customer of a Partner"
+    _rec_name = "stripe_customer_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    provider_id = fields.Many2one(
+        "payment.provider", required=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company", related="provider_id.company_id", store=True, index=True
+    )
+    stripe_customer_id = fields.Char(string="Stripe Customer ID", required=True, readonly=True)
+    synced_fingerprint = fields.Char(
+        readonly=True, help="Digest of the name, email and phone last sent to Stripe."
+    )
+
+    _sql_constraints = [
+        (
+            "partner_provider_uniq",
+            "unique(partner_id, provider_id)",
+            "A partner has one Stripe Customer per Stripe account.",
+        ),
+    ]
+
+    @api.model
+    def _stripe_terminal_customer_params(self, partner):
+        params = {
+            "name": partner.name or "",
+            "metadata": {
+                const.METADATA_PARTNER: str(partner.id),
+                const.METADATA_DATABASE: self._stripe_terminal_database_tag(),
+            },
+        }
+        if partner.email:
+            params["email"] = partner.email
+        if partner.phone:
+            params["phone"] = partner.phone
+        return params
+
+    @api.model
+    def _stripe_terminal_database_tag(self):
+        return self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
+
+    @api.model
+    def _fingerprint(self, partner):
+        text = "\x1f".join([partner.name or "", partner.email or "", partner.phone or ""])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @api.model
+    def _stripe_terminal_ensure(self, partner, provider, verify=False):
+        """Return the Stripe Customer id of `partner`'s commercial entity on `provider`'s account,
+        creating or adopting one when needed, never two for one partner.
+
+        Order: the stored link (checked on Stripe only when `verify`, since a deleted customer is
+        caught when Stripe refuses it anyway); a customer whose metadata carries this partner
+        and database; a single customer with the partner's email; else a new one. A transaction
+        level lock serializes two workers ensuring the same partner.
+        """
+        partner = partner.commercial_partner_id
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", (provider.id % 2**31, partner.id % 2**31)
+        )
+        link = self.sudo().search(
+            [("partner_id", "=", partner.id), ("provider_id", "=", provider.id)], limit=1
+        )
+        client = provider._stripe_terminal_client()
+        if link and verify and not self._stripe_terminal_exists(client, link.stripe_customer_id):
+            link.unlink()
+            link = self.browse()
+        if link:
+            link._stripe_terminal_sync_details(client, partner)
+            return link.stripe_customer_id
+        customer = self._stripe_terminal_find(client, partner)
+        if customer:
+            customer_id = customer["id"]
+            link = self.sudo().create(
+                {
+                    "partner_id": partner.id,
+                    "provider_id": provider.id,
+                    "stripe_customer_id": customer_id,
+                }
+            )
+            # Adopted customers get this partner's metadata so the next lookup is exact.
+            link._stripe_terminal_sync_details(client, partner, force=True)
+            return customer_id
+        params = self._stripe_terminal_customer_params(partner)
+        customer = client.call(
+            "customers.create",
+            params=params,
+            idempotency_key=provider._stripe_terminal_idempotency_key(
+                "customer", provider.id, partner.id, self._fingerprint(partner)
+            ),
+        )
+        self.sudo().create(
+            {
+                "partner_id": partner.id,
+                "provider_id": provider.id,
+                "stripe_customer_id": customer["id"],
+                "synced_fingerprint": self._fingerprint(partner),
+            }
+        )
+        return customer["id"]
+
+    @api.model
+    def _stripe_terminal_exists(self, client, customer_id):
+        try:
+            customer = client.call("customers.retrieve", customer_id)
+        except StripeTerminalError as error:
+            if error.code == "resource_missing":
+                return False
+            raise
+        return not customer.get("deleted")
+
+    @api.model
+    def _stripe_terminal_find(self, client, partner):
+        """A Stripe customer for `partner`: by our metadata, else by a unique email match."""
+        tag = self._stripe_terminal_database_tag()
+        query = (
+            f"metadata['{const.METADATA_PARTNER}']:'{partner.id}' AND "
+            f"metadata['{const.METADATA_DATABASE}']:'{tag}'"
+        )
+        found = client.call("customers.search", params={"query": query, "limit": 2})["data"]
+        if found:
+            return found[0]
+        email = (partner.email or "").strip()
+        if not email or "'" in email:
+            return None
+        matches = client.call("customers.search", params={"query": f"email:'{email}'", "limit": 3})[
+            "data"
+        ]
+        # Adopt only an unambiguous match that no other partner of this database claimed.
+        candidates = [
+            customer
+            for customer in matches
+            if (customer.get("metadata") or {}).get(const.METADATA_PARTNER) in (None, "")
+            or (customer.get("metadata") or {}).get(const.METADATA_DATABASE) != tag
+        ]
+        if len(matches) == 1 and len(candidates) == 1:
+            return candidates[0]
+        return None
+
+    def _stripe_terminal_sync_details(self, client, partner, force=False):
+        """Send the partner's name, email and phone when they changed since the last sync."""
+        self.ensure_one()
+        fingerprint = self._fingerprint(partner)
+        if not force and self.synced_fingerprint == fingerprint:
+            return
+        params = self._stripe_terminal_customer_params(partner)
+        params.setdefault("email", "")
+        params.setdefault("phone", "")
+        client.call(
+            "customers.update",
+            self.stripe_customer_id,
+            params=params,
+            idempotency_key=self.provider_id._stripe_terminal_idempotency_key(
+                "customer-update", self.id, fingerprint
+            ),
+        )
+        self.sudo().synced_fingerprint = fingerprint
+
+    @api.model
+    def _cron_sync_changed_customers(self, limit=200):
+        """Push renamed partners and changed emails to Stripe (the scheduled action); partners
+        mark their links as changed when those fields are written."""
+        for link in self.sudo().search([("synced_fingerprint", "=", False)], limit=limit):
+            partner = link.partner_id
+            try:
+                client = link.provider_id._stripe_terminal_client()
+                link._stripe_terminal_sync_details(client, partner)
+            except StripeTerminalError as error:
+                _logger.warning("Stripe customer sync of %s: %s", partner.id, error.technical)

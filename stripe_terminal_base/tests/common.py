@@ -1,0 +1,239 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Test API of the Stripe Terminal suite, reused by every addon's tests.
+
+`StripeTerminalCase` runs against the project's Stripe simulator over real HTTP (the simulator
+lives in the repository's `tests/` package and is started once per test process). Each test class
+gets its own Stripe account (a fresh secret key), so classes never see each other's readers or
+payments. Webhooks from the simulator reach Odoo's test HTTP server, signed with the class's
+secret.
+
+    class TestSomething(StripeTerminalCase):
+        def test_payment(self):
+            reader = self.create_reader()            # a simulated WisePOS E, online
+            ...                                      # start a payment on it
+            self.present_card(reader)                # the customer taps 4242...
+            self.wait_for_webhooks()                 # deliveries done (or a timeout error)
+            self.env.invalidate_all()
+"""
+
+import atexit
+import hashlib
+import hmac
+import json
+import secrets
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import stripe
+
+from odoo.tests import HttpCase, new_test_user
+from odoo.tools import config
+
+from .. import const
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+_simulator = None
+_simulator_lock = threading.Lock()
+
+
+def get_simulator():
+    """The process-wide Stripe simulator (started on first use, stopped at exit)."""
+    global _simulator
+    with _simulator_lock:
+        if _simulator is None:
+            if str(REPOSITORY_ROOT) not in sys.path:
+                sys.path.insert(0, str(REPOSITORY_ROOT))
+            from tests.stripe_simulator import StripeSimulator
+
+            _simulator = StripeSimulator(host="127.0.0.1", port=0).start()
+            atexit.register(_simulator.stop)
+        return _simulator
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, message="condition"):
+    """Return once `predicate()` is true; fail after `timeout` seconds. Each round waits on an
+    event for `interval` seconds, so the wait is bounded by the deadline, never open-ended."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Timed out after {timeout} s waiting for {message}")
+        pause.wait(interval)
+
+
+class StripeTerminalCase(HttpCase):
+    """A company with a Stripe provider in test mode pointed at the simulator, a location, and
+    users of each accounting role."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.simulator = get_simulator()
+        cls.env["ir.config_parameter"].sudo().set_param(const.API_BASE_PARAM, cls.simulator.url)
+        cls.company = cls.env.company
+        if not cls.company.country_id:
+            cls.company.country_id = cls.env.ref("base.us")
+        cls.provider = cls.setup_stripe_provider(cls.company)
+        cls.secret_key = cls.provider.sudo().stripe_secret_key
+        cls.webhook_secret = cls.provider.sudo().stripe_terminal_webhook_secret
+        cls.stripe = cls.stripe_client(cls.secret_key)
+        cls.location = cls.create_location(cls.provider)
+        cls.accountant = new_test_user(
+            cls.env,
+            login="st_accountant",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=cls.company.id,
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="st_manager",
+            groups="base.group_user,account.group_account_manager",
+            company_id=cls.company.id,
+        )
+
+    # === Accounts, providers, readers === #
+
+    @classmethod
+    def webhook_url(cls):
+        return f"http://127.0.0.1:{config['http_port']}/stripe_terminal/webhook"
+
+    @classmethod
+    def setup_stripe_provider(cls, company, moto_enabled=True):
+        """A Stripe provider for `company` on a brand-new simulator account."""
+        secret_key = "sk_test_" + secrets.token_hex(16)
+        webhook_secret = "whsec_" + secrets.token_hex(16)
+        cls.simulator.configure_account(
+            secret_key,
+            webhook_url=cls.webhook_url(),
+            webhook_secret=webhook_secret,
+            moto_enabled=moto_enabled,
+        )
+        provider = (
+            cls.env["payment.provider"]
+            .sudo()
+            .search([("code", "=", "stripe"), ("company_id", "=", company.id)], limit=1)
+        )
+        values = {
+            "state": "test",
+            "stripe_publishable_key": "pk_test_" + secret_key[8:],
+            "stripe_secret_key": secret_key,
+            "stripe_terminal_webhook_secret": webhook_secret,
+        }
+        if provider:
+            provider.write(values)
+        else:
+            stripe_template = cls.env.ref("payment.payment_provider_stripe")
+            provider = stripe_template.copy(dict(values, company_id=company.id))
+        return provider.sudo(False)
+
+    @staticmethod
+    def stripe_client(secret_key):
+        """A stripe-python client on the simulator: what a test does on the customer's side."""
+        return stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": get_simulator().url},
+            stripe_version=const.API_VERSION,
+        )
+
+    @classmethod
+    def create_location(cls, provider, name="Main store"):
+        client = cls.stripe_client(provider.sudo().stripe_secret_key)
+        location = client.v1.terminal.locations.create(
+            {
+                "display_name": name,
+                "address": {
+                    "country": "US",
+                    "line1": "1 Main St",
+                    "city": "Springfield",
+                    "postal_code": "12345",
+                    "state": "CA",
+                },
+            }
+        ).to_dict()
+        return cls.env["stripe.terminal.location"]._stripe_terminal_upsert(provider, location)
+
+    @classmethod
+    def create_reader(
+        cls, registration_code="simulated-wpe", label=None, provider=None, location=None
+    ):
+        """Register a reader on the simulator and import it (what the register wizard does)."""
+        provider = provider or cls.provider
+        location = location or (cls.location if provider == cls.provider else None)
+        if location is None:
+            location = cls.create_location(provider)
+        client = cls.stripe_client(provider.sudo().stripe_secret_key)
+        stripe_reader = client.v1.terminal.readers.create(
+            {
+                "registration_code": registration_code,
+                "label": label or f"Reader {registration_code}",
+                "location": location.stripe_location_id,
+            }
+        ).to_dict()
+        return cls.env["stripe.terminal.reader"]._stripe_terminal_upsert(
+            provider, stripe_reader, {location.stripe_location_id: location}
+        )
+
+    # === The customer's side === #
+
+    def present_card(self, reader, number="4242424242424242", card_type="card_present", **extra):
+        """The customer taps a card on `reader` (the simulator's test helper)."""
+        params = {"type": card_type}
+        if card_type in ("card_present", "interac_present"):
+            params[card_type] = {"number": number}
+        elif card_type == "card":
+            params["card"] = dict(
+                {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}, **extra
+            )
+        return self.stripe.v1.test_helpers.terminal.readers.present_payment_method(
+            reader.stripe_reader_id, params
+        ).to_dict()
+
+    # === Webhooks === #
+
+    @staticmethod
+    def sign_payload(payload, secret, timestamp=None):
+        """A `Stripe-Signature` header for `payload` (bytes), computed as Stripe does."""
+        timestamp = int(time.time()) if timestamp is None else int(timestamp)
+        signed = f"{timestamp}.".encode() + payload
+        digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        return f"t={timestamp},v1={digest}"
+
+    def post_webhook(self, event, secret=None, timestamp=None, signature=None, raw=None):
+        """POST `event` (a dict) to the webhook route as Stripe would; returns the response."""
+        payload = raw if raw is not None else json.dumps(event).encode()
+        header = signature or self.sign_payload(payload, secret or self.webhook_secret, timestamp)
+        return self.url_open(
+            "/stripe_terminal/webhook",
+            data=payload,
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        )
+
+    def wait_for_webhooks(self, timeout=15):
+        self.simulator.wait_for_webhooks(timeout=timeout)
+        self.env.invalidate_all()
+
+    @contextmanager
+    def webhooks_mode(self, mode):
+        self.simulator.set_webhook_mode(mode)
+        try:
+            yield
+        finally:
+            self.simulator.set_webhook_mode("deliver")
+
+    def stripe_requests(self, secret_key=None):
+        """Requests the simulator received for this class's account."""
+        key = secret_key or self.secret_key
+        return self.simulator.requests_log(api_key=key)
+
+    def wait_until(self, predicate, timeout=10.0, message="condition"):
+        def check():
+            self.env.invalidate_all()
+            return predicate()
+
+        return wait_until(check, timeout=timeout, message=message)
