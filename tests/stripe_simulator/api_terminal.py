@@ -169,7 +169,7 @@ def _run(ctx, reader):
     return ctx.account.secret(reader["id"], "run")
 
 
-def _in_progress(reader):
+def in_progress(reader):
     return bool(reader["action"]) and reader["action"]["status"] == "in_progress"
 
 
@@ -188,7 +188,7 @@ def _check_reachable(reader):
 
 
 def _check_idle(reader):
-    if _in_progress(reader):
+    if in_progress(reader):
         raise errors.invalid_request(
             "Reader is currently busy processing another request. Please "
             "cancel the current action or wait for it to complete before "
@@ -210,7 +210,7 @@ def _expire_later(ctx, reader_id, sequence):
     def expire():
         reader = ctx.account.find(reader_id)
         run = _run(ctx, reader) if reader else None
-        if run and run["sequence"] == sequence and _in_progress(reader) \
+        if run and run["sequence"] == sequence and in_progress(reader) \
                 and reader["status"] == "online":
             expire_action(ctx, reader)
     return expire
@@ -253,7 +253,7 @@ def expire_action(ctx, reader):
 
 
 def customer_cancel(ctx, reader):
-    if not _in_progress(reader):
+    if not in_progress(reader):
         raise errors.invalid_request(f"Reader {reader['id']} has no action in progress.")
     run = _run(ctx, reader) or {}
     if not run.get("enable_customer_cancellation"):
@@ -350,7 +350,7 @@ def confirm_payment_intent(ctx, params, reader):
     _check_reachable(reader)
     run = _run(ctx, reader) or {}
     intent = ctx.get("payment_intent", params["payment_intent"], "payment_intent")
-    if not (_in_progress(reader) and reader["action"]["type"] == "collect_payment_method"
+    if not (in_progress(reader) and reader["action"]["type"] == "collect_payment_method"
             and run.get("stage") == "collected" and run.get("payment_intent") == intent["id"]):
         raise errors.invalid_request(
             f"PaymentIntent {intent['id']} has no payment method collected on this "
@@ -434,7 +434,7 @@ def set_reader_display(ctx, params, reader):
 def cancel_action(ctx, params, reader):
     reader = _reader(ctx, reader)
     _check_reachable(reader)
-    if _in_progress(reader):
+    if in_progress(reader):
         _stop_timer(ctx, reader)
         _release_intent(ctx, reader)
         ctx.account.remember(reader["id"], run=None)
@@ -457,12 +457,12 @@ def present_payment_method(ctx, params, reader):
             "This endpoint can only be used with simulated readers.", param="reader")
     _check_reachable(reader)
     run = _run(ctx, reader)
-    if not (_in_progress(reader) and run and run["stage"] == "waiting"):
+    if not (in_progress(reader) and run and run["stage"] == "waiting"):
         raise errors.invalid_request(
             f"Reader {reader['id']} is not waiting for a payment method: start "
             "process_payment_intent, collect_payment_method, process_setup_intent "
             "or refund_payment first.", code="terminal_reader_busy"
-            if _in_progress(reader) else None)
+            if in_progress(reader) else None)
     card_input = _card_input(ctx, reader, run, params)
     action_type = reader["action"]["type"]
     if action_type == "refund_payment":

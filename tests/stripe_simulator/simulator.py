@@ -165,7 +165,7 @@ class StripeSimulator:
         """Fail the in-progress action as if nobody presented a card in time."""
         with self.lock:
             ctx, reader = self._reader_context(reader_id)
-            if not api_terminal._in_progress(reader):
+            if not api_terminal.in_progress(reader):
                 raise errors.invalid_request(f"Reader {reader_id} has no action in progress.")
             api_terminal.expire_action(ctx, reader)
             return objects.snapshot(reader)
