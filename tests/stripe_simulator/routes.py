@@ -330,6 +330,3 @@ def match(method, path):
                 return route, found.groupdict()
     return None, None
 
-
-def path_exists(path):
-    return any(route.pattern.match(path) for route in ROUTES)

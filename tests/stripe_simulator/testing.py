@@ -12,7 +12,6 @@ module's requests log stays whole for the parameter fidelity check.
 
 import json
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -164,15 +163,3 @@ class WebhookReceiver:
         return self.wait_for(
             lambda events: set(types) <= {e["type"] for e in events}, timeout)
 
-
-def wait_until(predicate, timeout=5, interval=0.02):
-    """Poll ``predicate`` until true or the deadline passes (then fail)."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        pause.wait(interval)
