@@ -39,7 +39,7 @@ STAGE_BY_ERROR_CODE = {
     "terminal_reader_offline": "offline",
     "terminal_reader_busy": "busy",
     "terminal_reader_timeout": "timed_out",
-    "terminal_reader_action_timed_out": "timed_out",
+    "connection_error": "timed_out",
     "customer_canceled": "customer_canceled",
     "action_canceled": "customer_canceled",
     "card_declined": "declined",

@@ -278,11 +278,6 @@ ERRORS = {
             "reader."
         ),
     ),
-    "terminal_reader_action_timed_out": ErrorInfo(
-        "reader",
-        True,
-        _lt("No card was presented in time. Ask the customer to present the card and retry."),
-    ),
     "customer_canceled": ErrorInfo(
         "reader",
         True,
@@ -295,10 +290,10 @@ ERRORS = {
     ),
     "connection_error": ErrorInfo(
         "reader",
-        True,
+        False,
         _lt(
-            "The reader lost its connection while authorizing. Odoo checks with Stripe whether "
-            "the card was charged before anything else happens."
+            "The reader's action ended without a card payment: nobody presented a card in "
+            "time, or the reader lost its connection. Stripe confirms nothing was charged."
         ),
     ),
     # Card declines (decline_code), then card error codes.

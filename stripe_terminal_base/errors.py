@@ -11,6 +11,8 @@ _FALLBACK_CODES = {
     "APIConnectionError": "api_connection_error",
     "APIError": "api_error",
     "IdempotencyError": "idempotency_error",
+    "InvalidRequestError": "invalid_request_error",
+    "CardError": "card_declined",
 }
 
 
@@ -116,8 +118,9 @@ def _refine_code(code, param, message):
     lowered = (message or "").lower()
     if param == "amount" and "greater than" in lowered and "refund" in lowered:
         return "refund_exceeds_charge"
-    if param == "currency" and code in ("parameter_invalid", "invalid_request_error", None):
+    if param == "currency" and "invalid currency" in lowered:
         return "currency_unsupported"
-    if "moto" in lowered and ("not enabled" in lowered or "not available" in lowered):
+    # Stripe treats the gated MOTO flag as an unknown parameter on accounts without MOTO.
+    if code == "parameter_unknown" and param and param.endswith("[moto]"):
         return "moto_not_enabled"
     return code

@@ -453,10 +453,6 @@ class StripeTerminalPayment(models.Model):
             return
         message = error.user_message()
         stage = const.STAGE_BY_ERROR_CODE.get(error.code, "declined")
-        if error.code == "connection_error":
-            # The reader lost its connection while authorizing: the card may have been charged.
-            self._set(stage="checking", last_stripe_check=False)
-            return
         self.message_post(
             body=_(
                 "Attempt %(attempt)s failed: %(message)s",

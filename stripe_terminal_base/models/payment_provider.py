@@ -51,15 +51,18 @@ class PaymentProvider(models.Model):
         """The Stripe client of this provider; the secret key is read with sudo and never leaves
         the server."""
         self.ensure_one()
-        if self.code != "stripe":
-            raise UserError(_("%(provider)s is not a Stripe provider.", provider=self.name))
-        secret_key = self.sudo().stripe_secret_key
+        # Accountants use readers without any right on providers: read what the client needs
+        # as superuser, and hand out nothing but the client.
+        provider = self.sudo()
+        if provider.code != "stripe":
+            raise UserError(_("%(provider)s is not a Stripe provider.", provider=provider.name))
+        secret_key = provider.stripe_secret_key
         if not secret_key:
             raise UserError(
                 _(
                     "The Stripe provider %(provider)s has no secret key. Enter it in Accounting > "
                     "Configuration > Payment Providers.",
-                    provider=self.name,
+                    provider=provider.name,
                 )
             )
         return StripeTerminalClient(secret_key, api_base=self._stripe_terminal_api_base())
@@ -78,7 +81,7 @@ class PaymentProvider(models.Model):
     @api.model
     def _stripe_terminal_get_provider(self, company):
         """The company's Stripe provider usable for Terminal (enabled or in test mode)."""
-        return self.search(
+        return self.sudo().search(
             [
                 ("code", "=", "stripe"),
                 ("company_id", "=", company.id),

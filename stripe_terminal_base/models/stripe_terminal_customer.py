@@ -82,7 +82,9 @@ class StripeTerminalCustomer(models.Model):
             [("partner_id", "=", partner.id), ("provider_id", "=", provider.id)], limit=1
         )
         client = provider._stripe_terminal_client()
+        replaced = ""
         if link and verify and not self._stripe_terminal_exists(client, link.stripe_customer_id):
+            replaced = link.stripe_customer_id
             link.unlink()
             link = self.browse()
         if link:
@@ -105,8 +107,9 @@ class StripeTerminalCustomer(models.Model):
         customer = client.call(
             "customers.create",
             params=params,
+            # A replacement for a deleted customer must not replay the creation of the old one.
             idempotency_key=provider._stripe_terminal_idempotency_key(
-                "customer", provider.id, partner.id, self._fingerprint(partner)
+                "customer", provider.id, partner.id, self._fingerprint(partner), replaced
             ),
         )
         self.sudo().create(

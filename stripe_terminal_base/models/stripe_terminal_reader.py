@@ -35,7 +35,7 @@ class StripeTerminalReader(models.Model):
     device_sw_version = fields.Char(string="Software Version", readonly=True)
     location_id = fields.Many2one(
         "stripe.terminal.location",
-        domain="[('provider_id', '=', provider_id)]",
+        domain="[('company_id', '=', company_id)]",
         ondelete="restrict",
     )
     status = fields.Selection(const.READER_STATUSES, default="unknown", required=True)
@@ -289,12 +289,16 @@ class StripeTerminalReader(models.Model):
     @api.model
     def action_sync_all(self):
         """Sync from Stripe for every provider of the user's companies (list view button)."""
-        providers = self.env["payment.provider"].search(
-            [
-                ("code", "=", "stripe"),
-                ("state", "in", ("enabled", "test")),
-                ("company_id", "in", self.env.companies.ids),
-            ]
+        providers = (
+            self.env["payment.provider"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "stripe"),
+                    ("state", "in", ("enabled", "test")),
+                    ("company_id", "in", self.env.companies.ids),
+                ]
+            )
         )
         if not providers:
             raise UserError(

@@ -69,7 +69,14 @@ def wait_until(predicate, timeout=10.0, interval=0.05, message="condition"):
 
 class StripeTerminalCase(HttpCase):
     """A company with a Stripe provider in test mode pointed at the simulator, a location, and
-    users of each accounting role."""
+    users of each accounting role.
+
+    Every test runs on a Stripe account of its own (new keys on the provider, rolled back with
+    the test), unless the class sets `fresh_account_per_test = False` to share the objects it
+    creates in setUpClass.
+    """
+
+    fresh_account_per_test = True
 
     @classmethod
     def setUpClass(cls):
@@ -96,6 +103,25 @@ class StripeTerminalCase(HttpCase):
             groups="base.group_user,account.group_account_manager",
             company_id=cls.company.id,
         )
+
+    def setUp(self):
+        super().setUp()
+        # Webhooks wait until the test releases them (deliver_webhooks) while it is not using
+        # the database itself: the test's HTTP server shares the test's transaction.
+        self.simulator.set_webhook_mode("hold")
+        self.addCleanup(self.simulator.discard_held_webhooks)
+        if self.fresh_account_per_test:
+            self.use_fresh_account()
+
+    def use_fresh_account(self):
+        """Point the provider at a brand-new simulator account (readers and customers of the
+        previous one are gone)."""
+        provider = self.setup_stripe_provider(self.company)
+        self.assertEqual(provider, self.provider)
+        self.secret_key = provider.sudo().stripe_secret_key
+        self.webhook_secret = provider.sudo().stripe_terminal_webhook_secret
+        self.stripe = self.stripe_client(self.secret_key)
+        self.location = self.create_location(self.provider)
 
     # === Accounts, providers, readers === #
 
@@ -159,14 +185,8 @@ class StripeTerminalCase(HttpCase):
         return cls.env["stripe.terminal.location"]._stripe_terminal_upsert(provider, location)
 
     @classmethod
-    def create_reader(
-        cls, registration_code="simulated-wpe", label=None, provider=None, location=None
-    ):
+    def register_reader(cls, provider, location, registration_code="simulated-wpe", label=None):
         """Register a reader on the simulator and import it (what the register wizard does)."""
-        provider = provider or cls.provider
-        location = location or (cls.location if provider == cls.provider else None)
-        if location is None:
-            location = cls.create_location(provider)
         client = cls.stripe_client(provider.sudo().stripe_secret_key)
         stripe_reader = client.v1.terminal.readers.create(
             {
@@ -178,6 +198,10 @@ class StripeTerminalCase(HttpCase):
         return cls.env["stripe.terminal.reader"]._stripe_terminal_upsert(
             provider, stripe_reader, {location.stripe_location_id: location}
         )
+
+    def create_reader(self, registration_code="simulated-wpe", label=None):
+        """A reader of this test's account, at its location."""
+        return self.register_reader(self.provider, self.location, registration_code, label)
 
     # === The customer's side === #
 
@@ -214,17 +238,26 @@ class StripeTerminalCase(HttpCase):
             headers={"Content-Type": "application/json", "Stripe-Signature": header},
         )
 
-    def wait_for_webhooks(self, timeout=15):
+    def deliver_webhooks(self, timeout=15):
+        """Release the held webhooks and wait until Odoo answered them all."""
+        self.env.flush_all()
+        self.simulator.flush_webhooks()
         self.simulator.wait_for_webhooks(timeout=timeout)
         self.env.invalidate_all()
 
+    def wait_for_webhooks(self, timeout=15):
+        self.deliver_webhooks(timeout=timeout)
+
     @contextmanager
     def webhooks_mode(self, mode):
+        """Another delivery mode for a while ("deliver" when the browser drives the test and
+        the test waits in start_tour; "drop", "duplicate", "reverse" for faults)."""
+        self.env.flush_all()
         self.simulator.set_webhook_mode(mode)
         try:
             yield
         finally:
-            self.simulator.set_webhook_mode("deliver")
+            self.simulator.set_webhook_mode("hold")
 
     def stripe_requests(self, secret_key=None):
         """Requests the simulator received for this class's account."""

@@ -8,15 +8,19 @@ from .common import StripeTerminalCase
 
 @tagged("post_install", "-at_install")
 class TestSecurity(StripeTerminalCase):
+    fresh_account_per_test = False
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.reader = cls.create_reader(label="Main till")
+        cls.reader = cls.register_reader(cls.provider, cls.location, label="Main till")
         cls.other_company = cls.env["res.company"].create(
             {"name": "Second Co", "country_id": cls.env.ref("base.us").id}
         )
         cls.other_provider = cls.setup_stripe_provider(cls.other_company)
-        cls.other_reader = cls.create_reader(label="Second till", provider=cls.other_provider)
+        cls.other_reader = cls.register_reader(
+            cls.other_provider, cls.create_location(cls.other_provider), label="Second till"
+        )
         cls.portal = new_test_user(cls.env, login="st_portal", groups="base.group_portal")
         cls.employee = new_test_user(cls.env, login="st_employee", groups="base.group_user")
 

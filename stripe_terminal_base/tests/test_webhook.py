@@ -133,6 +133,6 @@ class TestWebhook(StripeTerminalCase):
             reader.stripe_reader_id, {"payment_intent": intent.id}
         )
         self.present_card(reader)
-        self.wait_for_webhooks()
+        self.deliver_webhooks()
         self.assertEqual(self.handler.call_count, 1)
         self.assertTrue(self.events.search([("object_id", "=", intent.id)]))

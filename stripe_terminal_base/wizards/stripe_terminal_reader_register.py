@@ -34,7 +34,7 @@ class StripeTerminalReaderRegister(models.TransientModel):
         required=True,
     )
     location_id = fields.Many2one(
-        "stripe.terminal.location", domain="[('provider_id', '=', provider_id)]"
+        "stripe.terminal.location", domain="[('company_id', '=', company_id)]"
     )
     new_location_name = fields.Char(string="Location Name")
     company_id = fields.Many2one(related="provider_id.company_id")
@@ -47,10 +47,10 @@ class StripeTerminalReaderRegister(models.TransientModel):
         self.location_id = locations[:1]
         self.location_mode = "existing" if locations else "new"
         if not self.new_location_name:
-            self.new_location_name = self.provider_id.company_id.name
+            self.new_location_name = self.sudo().provider_id.company_id.name
 
     def _location_params(self):
-        company = self.provider_id.company_id
+        company = self.sudo().provider_id.company_id
         if not company.country_id:
             raise UserError(
                 _(
@@ -74,7 +74,7 @@ class StripeTerminalReaderRegister(models.TransientModel):
 
     def action_register(self):
         self.ensure_one()
-        provider = self.provider_id
+        provider = self.sudo().provider_id
         client = provider._stripe_terminal_client()
         key = provider._stripe_terminal_idempotency_key
         try:
@@ -100,7 +100,7 @@ class StripeTerminalReaderRegister(models.TransientModel):
             )
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal registration: %s", error.technical)
-            if error.code in ("resource_missing", "parameter_invalid", "invalid_request_error"):
+            if error.param == "registration_code":
                 raise UserError(
                     _(
                         "Stripe did not accept the registration code %(code)s: check the three "

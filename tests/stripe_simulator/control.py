@@ -44,6 +44,7 @@ _ROUTES = [
     ("POST", r"latency", lambda sim, a, b, q: sim.set_latency(b["ms"])),
     ("POST", r"webhooks/mode", lambda sim, a, b, q: sim.set_webhook_mode(b["mode"])),
     ("POST", r"webhooks/flush", lambda sim, a, b, q: sim.flush_webhooks()),
+    ("POST", r"webhooks/discard", lambda sim, a, b, q: sim.discard_held_webhooks()),
     ("POST", r"webhooks/wait", lambda sim, a, b, q: sim.wait_for_webhooks(**b)),
     ("GET", r"webhooks/deliveries", lambda sim, a, b, q: sim.webhook_deliveries()),
     ("GET", r"requests", lambda sim, a, b, q: sim.requests_log(q.get("api_key"))),

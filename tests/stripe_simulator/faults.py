@@ -7,17 +7,20 @@ Kinds:
   true``) without applying the request;
 - ``drop``: close the connection without an answer.  With ``after_apply=True``
   the request is applied first and its answer stored for idempotent replay --
-  the case where the client can't know whether Stripe did it.
+  the case where the client can't know whether Stripe did it;
+- ``error``: answer a Stripe error of the caller's choosing (``status`` and
+  ``error``: the error object's fields) without applying the request, for the
+  errors a simulated account cannot provoke (a reader's hardware fault, say).
 """
 
 import re
 import threading
 
-KINDS = ("http_500", "http_429", "drop")
+KINDS = ("http_500", "http_429", "drop", "error")
 
 
 class Fault:
-    def __init__(self, kind, count, path, method, after_apply):
+    def __init__(self, kind, count, path, method, after_apply, status=None, error=None):
         if kind not in KINDS:
             raise ValueError(f"fault kind must be one of {', '.join(KINDS)}")
         if count < 1:
@@ -29,6 +32,10 @@ class Fault:
         self.path = re.compile(path) if path else None
         self.method = method.upper() if method else None
         self.after_apply = after_apply
+        if kind == "error" and not (status and error and error.get("type")):
+            raise ValueError("an error fault needs a status and an error with a type")
+        self.status = status
+        self.error = dict(error or {})
 
     def matches(self, method, path):
         return ((self.method is None or self.method == method)
@@ -45,8 +52,9 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults = []
 
-    def add(self, kind, count=1, path=None, method=None, after_apply=False):
-        fault = Fault(kind, count, path, method, after_apply)
+    def add(self, kind, count=1, path=None, method=None, after_apply=False, status=None,
+            error=None):
+        fault = Fault(kind, count, path, method, after_apply, status, error)
         with self._lock:
             self._faults.append(fault)
         return fault.describe()

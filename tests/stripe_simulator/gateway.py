@@ -73,6 +73,7 @@ class Gateway:
         if key:
             answer_headers["Idempotency-Key"] = key
         entry = {"method": method, "path": path, "api_key": None, "idempotency_key": key,
+                 "stripe_version": version,
                  "status": None, "params": None, "request_id": request_id,
                  "error_code": None, "replayed": False, "fault": None, "_key": None}
         try:
@@ -101,6 +102,12 @@ class Gateway:
                 raise errors.api_error()
             if fault.kind == "http_429":
                 raise errors.rate_limited()
+            if fault.kind == "error":
+                error = dict(fault.error)
+                raise errors.StripeError(
+                    fault.status, error.pop("type"), error.pop("message", "Injected error."),
+                    code=error.pop("code", None), param=error.pop("param", None),
+                    decline_code=error.pop("decline_code", None), extra=error or None)
             if not fault.after_apply:
                 return DROP
         route, arguments = routes.match(method, path)

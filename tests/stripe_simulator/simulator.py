@@ -197,8 +197,9 @@ class StripeSimulator:
 
     # Faults and latency ----------------------------------------------------------------
 
-    def inject_fault(self, kind, count=1, path=None, method=None, after_apply=False):
-        return self.faults.add(kind, count, path, method, after_apply)
+    def inject_fault(self, kind, count=1, path=None, method=None, after_apply=False,
+                     status=None, error=None):
+        return self.faults.add(kind, count, path, method, after_apply, status, error)
 
     def clear_faults(self):
         self.faults.clear()
@@ -222,6 +223,9 @@ class StripeSimulator:
 
     def flush_webhooks(self):
         return self.webhooks.flush()
+
+    def discard_held_webhooks(self):
+        return self.webhooks.discard_held()
 
     def wait_for_webhooks(self, timeout=10):
         self.webhooks.wait(timeout)

@@ -99,6 +99,12 @@ class WebhookDispatcher:
             self._condition.notify_all()
             return len(held)
 
+    def discard_held(self):
+        """Forget held events (a test ends without releasing them)."""
+        with self._condition:
+            count, self._held = len(self._held), []
+            return count
+
     def wait(self, timeout=10):
         """Block until nothing is queued or being posted (held events excepted)."""
         deadline = time.monotonic() + timeout
