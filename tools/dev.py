@@ -684,53 +684,54 @@ def cmd_lint(_args):
 
 
 def cmd_quicktest(args):
-    """Developer loop: keep a database of its own, update the addons, run pytest with ARGS."""
+    """Developer loop: keep a database of its own (DEV_DB), install or update the addons, run
+    pytest with ARGS. The PostgreSQL cluster is left running for the next round."""
     prepare()
     ensure_browser_tools()
     postgres = Postgres().ensure()
-    database = f"stripe_terminal_dev_{SERIES.replace('.', '')}"
+    database = os.environ.get("DEV_DB", f"stripe_terminal_dev_{SERIES.replace('.', '')}")
     config = write_odoo_config(
-        state_dir() / "odoo-dev.conf",
+        state_dir() / f"{database}.conf",
         postgres,
         db_name=database,
         http_port=free_port(),
         dbfilter=f"^{database}$",
     )
-    try:
-        flag = "-u" if postgres.database_exists(database) else "-i"
-        log(f"{'Updating' if flag == '-u' else 'Installing'} the addons in {database}")
-        with open(state_dir() / "dev-install.log", "w") as out:
-            subprocess.run(
-                [
-                    str(c)
-                    for c in odoo_cmd(
-                        config, "-d", database, flag, ",".join(ADDONS), "--stop-after-init"
-                    )
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=True,
-            )
-        problems = install_problems((state_dir() / "dev-install.log").read_text())
-        if problems:
-            sys.stderr.write("".join(problems[:40]))
-            return 1
-        env = dict(postgres.env(), PYTHONPATH=str(REPO), STRIPE_TERMINAL_TEST_DB=database)
-        pytest_args = [
-            venv_python(),
-            "-m",
-            "pytest",
-            f"--odoo-config={config}",
-            f"--odoo-database={database}",
-            "--odoo-http",
-            "--odoo-log-level=warn",
-            *(args or [str(REPO / addon / "tests") for addon in ADDONS]),
-        ]
-        return subprocess.run(
-            [str(c) for c in pytest_args], cwd=REPO, env=env, check=False
-        ).returncode
-    finally:
-        postgres.stop()
+    addons = [
+        a for a in ADDONS + ["stripe_terminal_demo"] if (REPO / a / "__manifest__.py").is_file()
+    ]
+    flag = "-u" if postgres.database_exists(database) else "-i"
+    log(f"{'Updating' if flag == '-u' else 'Installing'} the addons in {database}")
+    logfile = state_dir() / f"{database}-install.log"
+    with open(logfile, "w") as out:
+        subprocess.run(
+            [
+                str(c)
+                for c in odoo_cmd(
+                    config, "-d", database, flag, ",".join(addons), "--stop-after-init"
+                )
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    problems = install_problems(logfile.read_text())
+    if problems:
+        sys.stderr.write("".join(problems[:40]))
+        log(f"Install problems; full log: {logfile}")
+        return 1
+    env = dict(postgres.env(), PYTHONPATH=str(REPO), STRIPE_TERMINAL_TEST_DB=database)
+    pytest_args = [
+        venv_python(),
+        "-m",
+        "pytest",
+        f"--odoo-config={config}",
+        f"--odoo-database={database}",
+        "--odoo-http",
+        "--odoo-log-level=warn",
+        *(args or [str(REPO / addon / "tests") for addon in ADDONS]),
+    ]
+    return subprocess.run([str(c) for c in pytest_args], cwd=REPO, env=env, check=False).returncode
 
 
 COMMANDS = {

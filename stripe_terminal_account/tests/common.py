@@ -1,0 +1,109 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Test API for invoice collection, reused by the refund and MOTO addons' tests."""
+
+from odoo import Command, fields
+from odoo.tests import Form
+
+from odoo.addons.stripe_terminal_base.tests.common import StripeTerminalCase
+
+
+class StripeTerminalAccountCase(StripeTerminalCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.currency = cls.company.currency_id
+        cls.journal = cls.env["account.journal"].create(
+            {
+                "name": "Stripe",
+                "code": "STRP",
+                "type": "bank",
+                "company_id": cls.company.id,
+                "is_stripe_journal": True,
+            }
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Card Customer", "email": "card.customer@example.com"}
+        )
+        cls.income_account = cls.env["account.account"].search(
+            [("company_id", "=", cls.company.id), ("account_type", "=", "income")], limit=1
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.reader = self.create_reader(label="Front desk")
+
+    # === Invoices === #
+
+    @classmethod
+    def create_invoice(
+        cls, amount=100.0, partner=None, currency=None, move_type="out_invoice", post=True
+    ):
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": (partner or cls.customer).id,
+                "currency_id": (currency or cls.currency).id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Goods",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                            "account_id": cls.income_account.id,
+                        }
+                    )
+                ],
+            }
+        )
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def register_wizard(self, invoices, user=None, **values):
+        """Register Payment on `invoices`, Stripe journal chosen, as `user` (the accountant by
+        default): the form the accountant fills in."""
+        user = user or self.accountant
+        context = {"active_model": "account.move", "active_ids": invoices.ids}
+        wizard_form = Form(
+            self.env["account.payment.register"].with_user(user).with_context(**context)
+        )
+        wizard_form.journal_id = values.pop("journal", self.journal)
+        for name, value in values.items():
+            setattr(wizard_form, name, value)
+        return wizard_form.save()
+
+    def collect(self, invoices, user=None, **values):
+        """Collect and return the terminal payment the overlay follows."""
+        values.setdefault("stripe_terminal_reader_id", self.reader)
+        wizard = self.register_wizard(invoices, user=user, **values)
+        action = wizard.action_stripe_terminal_collect()
+        self.assertEqual(action["type"], "ir.actions.client")
+        self.assertEqual(action["tag"], "stripe_terminal_overlay")
+        self.env.invalidate_all()
+        return self.env["stripe.terminal.payment"].browse(action["params"]["payment_id"])
+
+    def pay(self, payment, number="4242424242424242", **extra):
+        """The customer presents a card; Stripe's webhooks reach Odoo."""
+        self.present_card(payment.reader_id, number, **extra)
+        self.deliver_webhooks()
+        return payment
+
+    def assert_paid_once(self, payment, invoices=None):
+        invoices = invoices or payment.invoice_ids
+        self.assertEqual(payment.state, "done")
+        account_payments = self.env["account.payment"].search(
+            [("stripe_terminal_payment_id", "=", payment.id)]
+        )
+        self.assertEqual(len(account_payments), 1)
+        self.assertEqual(account_payments, payment.account_payment_id)
+        self.assertEqual(account_payments.state, "posted")
+        self.assertIn(payment.payment_intent_id, account_payments.ref)
+        charges = [
+            charge
+            for charge in self.simulator.account_objects(self.secret_key, "charge")
+            if charge["payment_intent"] == payment.payment_intent_id and charge["paid"]
+        ]
+        self.assertEqual(len(charges), 1, "one charge on Stripe")
+        return account_payments
