@@ -422,7 +422,11 @@ class StripeTerminalPayment(models.Model):
         ours = action_intent == self.payment_intent_id
         error = intent.get("last_payment_error")
         if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
-            if self.stage not in ("waiting_card", "processing", "retrying"):
+            if reader.get("status") == "offline":
+                # Stripe keeps the action; the reader may come back and finish it.
+                if self.stage != "offline":
+                    self._set(stage="offline")
+            elif self.stage not in ("waiting_card", "processing", "retrying"):
                 self._set(stage="waiting_card")
             return
         if ours and action.get("status") == base_const.ACTION_FAILED:
