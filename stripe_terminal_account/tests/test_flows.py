@@ -9,7 +9,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -248,7 +248,7 @@ class TestFlows(StripeTerminalAccountCase):
 
     def test_users_cannot_write_a_payment_state(self):
         payment = self.collect(self.create_invoice(40.0))
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             payment.with_user(self.accountant).write({"state": "done"})
 
     # === Exactly once === #
