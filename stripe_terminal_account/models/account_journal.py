@@ -7,7 +7,6 @@ class AccountJournal(models.Model):
     _inherit = "account.journal"
 
     is_stripe_journal = fields.Boolean(
-        string="Is Stripe Journal",
         help="Register Payment on this journal collects the amount on a Stripe Terminal "
         "reader. Only for bank journals of a company with a Stripe provider.",
     )

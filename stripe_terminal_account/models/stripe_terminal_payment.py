@@ -99,8 +99,8 @@ class StripeTerminalPayment(models.Model):
     writeoff_account_id = fields.Many2one("account.account", readonly=True)
     writeoff_label = fields.Char(readonly=True)
     payment_intent_id = fields.Char(string="PaymentIntent", readonly=True, copy=False, index=True)
-    stripe_customer_id = fields.Char(string="Stripe Customer", readonly=True, copy=False)
-    charge_id = fields.Char(string="Charge", readonly=True, copy=False)
+    stripe_customer_id = fields.Char(readonly=True, copy=False)
+    charge_id = fields.Char(readonly=True, copy=False)
     attempt_count = fields.Integer(string="Attempts", readonly=True, copy=False)
     auto_retries_left = fields.Integer(readonly=True, copy=False)
     failure_code = fields.Char(readonly=True, copy=False)
@@ -126,11 +126,12 @@ class StripeTerminalPayment(models.Model):
     def init(self):
         # One payment in progress per reader, whoever starts it: the database says no to the
         # second one, even when two users click Collect in the same instant.
+        # The states are const.ACTIVE_STATES.
         self.env.cr.execute(
-            f"""
+            """
             CREATE UNIQUE INDEX IF NOT EXISTS stripe_terminal_payment_one_active_per_reader
             ON stripe_terminal_payment (reader_id)
-            WHERE state IN {tuple(const.ACTIVE_STATES)}
+            WHERE state IN ('draft', 'pending')
             """
         )
         self.env.cr.execute(
