@@ -559,98 +559,218 @@ def cmd_test(args):
     return code
 
 
-def cmd_demo(_args):
-    prepare()
-    postgres = Postgres().ensure()
+def cmd_demo(args):
+    """The demo: the Stripe simulator (its webhooks pointed at Odoo), PostgreSQL when none is
+    reachable, and Odoo with the four addons and the demo data on DEMO_DB. Ctrl-C (or SIGTERM)
+    stops everything it started; the next start keeps the data: the database stays, and the
+    simulator reloads the accounts Odoo refers to from its state file.
+
+    `demo --reset` drops the demo database and the simulator's state first."""
+    if any(arg not in ("--reset",) for arg in args):
+        fail(f"unknown demo option(s) {' '.join(args)}; the only one is --reset")
+    # A service manager or a test stops the demo with SIGTERM: clean up as on Ctrl-C.
+    signal.signal(signal.SIGTERM, demo_interrupt)
     odoo_port = int(os.environ.get("ODOO_PORT", "8069"))
     sim_port = int(os.environ.get("SIMULATOR_PORT", "12111"))
-    config = write_odoo_config(
-        state_dir() / "odoo-demo.conf",
-        postgres,
-        db_name=DEMO_DB,
-        http_port=odoo_port,
-        dbfilter=f"^{DEMO_DB}$",
-    )
-    addons = [a for a in DEMO_ADDONS if (REPO / a / "__manifest__.py").is_file()]
+    for port, what in ((odoo_port, "ODOO_PORT"), (sim_port, "SIMULATOR_PORT")):
+        if not demo_port_free(port):
+            fail(f"port {port} is in use; stop what listens there or choose another {what}")
+    prepare()
     processes = []
+    postgres = Postgres()
     try:
-        webhook_secret = demo_webhook_secret()
-        simulator = (
-            subprocess.Popen(
-                [
-                    str(venv_python()),
-                    "-m",
-                    "tests.stripe_simulator",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(sim_port),
-                    "--webhook-url",
-                    f"http://127.0.0.1:{odoo_port}/stripe_terminal/webhook",
-                    "--webhook-secret",
-                    webhook_secret,
-                ],
-                cwd=REPO,
+        postgres.ensure()
+        files = demo_files()
+        if "--reset" in args:
+            log(f"Resetting the demo: dropping {DEMO_DB} and the simulator's state")
+            postgres.drop_database(DEMO_DB)
+            for path in files.values():
+                path.unlink(missing_ok=True)
+        demo_state = demo_read_state(files["state"])
+        installed = postgres.database_exists(DEMO_DB) and demo_state.get("installed")
+        if not installed:
+            # A fresh database needs a fresh simulator: forget objects of an older demo, and a
+            # database a previous run could not finish installing.
+            postgres.drop_database(DEMO_DB)
+            files["simulator"].unlink(missing_ok=True)
+            demo_state.pop("installed", None)
+            demo_write_state(files["state"], demo_state)
+        elif not files["simulator"].is_file():
+            log(
+                "WARNING: the simulator's state file is missing, so its readers and customers "
+                "are gone while the database still refers to them. Start over with "
+                "`python3 tools/dev.py demo --reset`."
             )
-            if (REPO / "tests" / "stripe_simulator" / "__main__.py").is_file()
-            else None
+        webhook_secret = demo_webhook_secret()
+        simulator_url = f"http://127.0.0.1:{sim_port}"
+        simulator = demo_spawn(
+            [
+                venv_python(),
+                "-m",
+                "tests.stripe_simulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                sim_port,
+                "--webhook-url",
+                f"http://127.0.0.1:{odoo_port}/stripe_terminal/webhook",
+                "--webhook-secret",
+                webhook_secret,
+                "--state-file",
+                files["simulator"],
+                "--log-level",
+                "WARNING",
+            ],
+            env=dict(os.environ),
         )
-        if simulator:
-            processes.append(simulator)
-        if not postgres.database_exists(DEMO_DB):
-            install_addons(config, DEMO_DB, addons, state_dir() / "demo-install.log")
-        env = dict(
-            postgres.env(),
-            STRIPE_TERMINAL_DEMO_SIMULATOR=f"http://127.0.0.1:{sim_port}",
-            STRIPE_TERMINAL_DEMO_WEBHOOK_SECRET=webhook_secret,
+        processes.append(simulator)
+        wait_http(f"{simulator_url}/_simulator/health", simulator, "The Stripe simulator", 60)
+        demo_env = {
+            "STRIPE_TERMINAL_DEMO_SIMULATOR": simulator_url,
+            "STRIPE_TERMINAL_DEMO_WEBHOOK_SECRET": webhook_secret,
+        }
+        config = write_odoo_config(
+            files["config"],
+            postgres,
+            db_name=DEMO_DB,
+            http_port=odoo_port,
+            dbfilter=f"^{DEMO_DB}$",
+            # Only the demo addon's data: Odoo's own demo records would bury it.
+            without_demo="all",
         )
-        odoo = subprocess.Popen([str(c) for c in odoo_cmd(config, "-d", DEMO_DB)], env=env)
+        if not installed:
+            addons = [a for a in DEMO_ADDONS if (REPO / a / "__manifest__.py").is_file()]
+            # The demo addon's post-init hook reads the simulator's address from the environment.
+            os.environ.update(demo_env)
+            started = time.monotonic()
+            install_addons(config, DEMO_DB, addons, files["install_log"])
+            log(f"Demo database {DEMO_DB} ready in {time.monotonic() - started:.0f} s")
+            demo_write_state(files["state"], dict(demo_read_state(files["state"]), installed=True))
+        odoo = demo_spawn(
+            odoo_cmd(config, "-d", DEMO_DB, "--log-handler=werkzeug:WARNING"),
+            env=dict(postgres.env(), **demo_env),
+        )
         processes.append(odoo)
-        wait_http(f"http://127.0.0.1:{odoo_port}/web/login", odoo)
-        log(f"Odoo is ready: http://127.0.0.1:{odoo_port}/web  (login admin / password admin)")
-        if simulator:
-            log(f"Virtual reader: http://127.0.0.1:{sim_port}/_simulator/")
-        log("Press Ctrl-C to stop everything")
-        odoo.wait()
-        return odoo.returncode
+        odoo_url = f"http://127.0.0.1:{odoo_port}"
+        wait_http(f"{odoo_url}/web/login", odoo, "Odoo", 300)
+        log("The demo is running:")
+        log(f"  Odoo            {odoo_url}/web  (login: admin, password: admin)")
+        log(f"  Virtual reader  {simulator_url}/_simulator/")
+        log(f"  Database        {DEMO_DB} (kept; `python3 tools/dev.py demo --reset` starts over)")
+        log("Press Ctrl-C to stop everything.")
+        while True:
+            for process in processes:
+                if process.poll() is not None:
+                    name = "Odoo" if process is odoo else "The Stripe simulator"
+                    log(f"{name} exited with code {process.returncode}; stopping the demo")
+                    return 1
+            process_wait(odoo, 1)
     except KeyboardInterrupt:
+        log("Stopping the demo")
         return 0
     finally:
+        # Odoo first (its last requests may still reach Stripe), then the simulator, which
+        # writes its state file on the way out, then PostgreSQL if this command started it.
+        # A second Ctrl-C must not leave half of it running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in reversed(processes):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=30)
-            if process.poll() is None:
-                process.kill()
+            demo_stop(process)
         postgres.stop()
 
 
+def demo_interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def demo_files():
+    """The demo's files, per demo database: a second demo (the test's) never shares them."""
+    base = state_dir()
+    return {
+        "config": base / f"{DEMO_DB}.conf",
+        "state": base / f"{DEMO_DB}.json",
+        "simulator": base / f"{DEMO_DB}-simulator.json",
+        "install_log": base / f"{DEMO_DB}-install.log",
+    }
+
+
+def demo_read_state(path):
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def demo_write_state(path, data):
+    path.write_text(json.dumps(data, indent=2))
+
+
 def demo_webhook_secret():
-    path = state_dir() / "demo.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
+    """The signing secret of the simulator's webhooks, kept with the demo database."""
+    path = demo_files()["state"]
+    data = demo_read_state(path)
     if "webhook_secret" not in data:
         data["webhook_secret"] = "whsec_demo_" + secrets.token_hex(12)
-        path.write_text(json.dumps(data))
+        demo_write_state(path, data)
     return data["webhook_secret"]
 
 
-def wait_http(url, process, timeout=300):
+def demo_port_free(port):
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_spawn(cmd, env):
+    """A child of the demo in a session of its own, so that Ctrl-C reaches only this command,
+    which then stops the children in order; on Linux a child also gets SIGTERM if this command
+    dies without cleaning up (kill -9)."""
+    return subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        preexec_fn=demo_die_with_parent,
+    )
+
+
+def demo_die_with_parent():
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def demo_stop(process, timeout=30):
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def wait_http(url, process, name="Odoo", timeout=300):
+    """Wait until `url` answers; fail if `process` exits first or the deadline passes."""
     import urllib.error
     import urllib.request
 
+    # Loopback only: a proxy from the environment must not be asked.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            fail(f"Odoo exited with code {process.returncode} before answering {url}", code=1)
+            fail(f"{name} exited with code {process.returncode} before answering {url}", code=1)
         try:
-            with urllib.request.urlopen(url, timeout=5):
+            with opener.open(url, timeout=5):
                 return
         except (urllib.error.URLError, OSError):
-            # Odoo is still starting: poll again shortly (bounded by the deadline).
+            # Still starting: poll again shortly (bounded by the deadline).
             process_wait(process, 0.5)
-    fail(f"Odoo did not answer {url} within {timeout} s", code=1)
+    fail(f"{name} did not answer {url} within {timeout} s", code=1)
 
 
 def process_wait(process, seconds):
@@ -697,9 +817,10 @@ def cmd_quicktest(args):
         http_port=free_port(),
         dbfilter=f"^{database}$",
     )
-    addons = [
-        a for a in ADDONS + ["stripe_terminal_demo"] if (REPO / a / "__manifest__.py").is_file()
-    ]
+    # DEV_ADDONS narrows the loop to some addons (others' work in progress stays out); the
+    # demo addon is left out unless named, since it needs the demo's simulator.
+    wanted = os.environ.get("DEV_ADDONS", ",".join(ADDONS)).split(",")
+    addons = [a for a in wanted if (REPO / a / "__manifest__.py").is_file()]
     flag = "-u" if postgres.database_exists(database) else "-i"
     log(f"{'Updating' if flag == '-u' else 'Installing'} the addons in {database}")
     logfile = state_dir() / f"{database}-install.log"
