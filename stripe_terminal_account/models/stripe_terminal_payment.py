@@ -579,11 +579,7 @@ class StripeTerminalPayment(models.Model):
         return _("card")
 
     def _stripe_terminal_amount_text(self):
-        return (
-            self.currency_id.format(self.amount)
-            if hasattr(self.currency_id, "format")
-            else f"{self.amount} {self.currency_id.name}"
-        )
+        return self.currency_id.format(self.amount)
 
     def _stripe_terminal_create_account_payment(self):
         """The posted, reconciled account.payment, made by Register Payment itself so that

@@ -2,9 +2,11 @@
 import json
 import logging
 
+import psycopg2
 import stripe
 
 from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from ..client import verify_webhook
 
@@ -81,6 +83,12 @@ class StripeTerminalEvent(models.Model):
                     return 200
                 for model_name, method_name in handlers:
                     getattr(self.env[model_name].sudo(), method_name)(event, provider)
+        except psycopg2.OperationalError as error:
+            if error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                # Another worker moved the same payment: let Odoo replay the request.
+                raise
+            _logger.exception("Stripe Terminal webhook %s failed", event.get("id"))
+            return 500
         except Exception:
             _logger.exception("Stripe Terminal webhook %s failed", event.get("id"))
             return 500
