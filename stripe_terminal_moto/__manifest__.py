@@ -14,7 +14,15 @@
     "external_dependencies": {"python": ["stripe"]},
     "data": [
         "security/ir.model.access.csv",
+        "views/account_payment_register_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/stripe_terminal_payment_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stripe_terminal_moto/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -1,1 +1,5 @@
 from . import test_module
+from . import test_moto
+from . import test_moto_saved_card
+from . import test_moto_access
+from . import test_browser

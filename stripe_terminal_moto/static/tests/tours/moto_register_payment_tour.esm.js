@@ -1,0 +1,63 @@
+/** @odoo-module **/
+/* License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
+
+import {registry} from "@web/core/registry";
+
+// A telephone order: from the open invoice, Register Payment on the Stripe journal in MOTO
+// mode; the overlay asks to key the card on the reader, the test keys it on the simulated
+// reader, and the tour ends on the paid invoice.
+registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment", {
+    test: true,
+    steps: () => [
+        {
+            content: "Register Payment on the invoice",
+            trigger: "button[name='action_register_payment']:not(.d-none)",
+            run: "click",
+        },
+        {
+            content: "Choose the Stripe journal",
+            trigger: "div.o_field_widget[name='journal_id'] input",
+            run: "text Stripe",
+        },
+        {
+            content: "Pick it in the list",
+            trigger: ".ui-menu-item a:contains('Stripe')",
+            run: "click",
+        },
+        {
+            content: "Choose MOTO: the customer is on the phone",
+            trigger: "div.o_field_widget[name='stripe_terminal_mode'] input[data-value='moto']",
+            run: "click",
+        },
+        {
+            content: "The wizard explains that the card is keyed on the reader",
+            trigger: ".o_stripe_terminal_moto_hint:contains('key the number')",
+            extra_trigger:
+                "div.o_field_widget[name='stripe_terminal_reader_id'] input:propValue('Front desk')",
+            isCheck: true,
+        },
+        {
+            content: "Collect on the reader",
+            trigger: "button[name='action_stripe_terminal_collect']",
+            run: "click",
+        },
+        {
+            content: "The overlay asks to key the card on the reader",
+            trigger: ".o_stripe_terminal_overlay .o_stp_instructions:contains('Key the card number')",
+            extra_trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
+            isCheck: true,
+        },
+        {
+            content: "The keyed card is approved",
+            trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='approved']",
+            timeout: 20000,
+            isCheck: true,
+        },
+        {
+            content: "Back on the invoice, which is paid",
+            trigger: ".o_form_view .ribbon:contains('Paid')",
+            timeout: 20000,
+            isCheck: true,
+        },
+    ],
+});

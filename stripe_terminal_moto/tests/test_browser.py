@@ -1,0 +1,73 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
+import time
+
+from odoo.tests import tagged
+
+from .common import APPROVED_CARD, StripeTerminalMotoCase
+
+
+class CardKeyer(threading.Thread):
+    """The accountant on the phone: waits until the reader asks for a keyed card, then keys
+    the one the customer reads out. Talks to the simulator only (never to Odoo's database,
+    which the browser is using)."""
+
+    def __init__(self, stripe_client, reader_id, number=APPROVED_CARD, timeout=60):
+        super().__init__(daemon=True)
+        self.stripe = stripe_client
+        self.reader_id = reader_id
+        self.number = number
+        self.timeout = timeout
+        self.keyed = threading.Event()
+        self.error = None
+
+    def run(self):
+        deadline = time.monotonic() + self.timeout
+        pause = threading.Event()
+        try:
+            while time.monotonic() < deadline:
+                reader = self.stripe.v1.terminal.readers.retrieve(self.reader_id)
+                if reader.action and reader.action.status == "in_progress":
+                    self.stripe.v1.test_helpers.terminal.readers.present_payment_method(
+                        self.reader_id,
+                        {
+                            "type": "card",
+                            "card": {
+                                "number": self.number,
+                                "exp_month": 12,
+                                "exp_year": 2034,
+                                "cvc": "123",
+                            },
+                        },
+                    )
+                    self.keyed.set()
+                    return
+                pause.wait(0.1)
+            self.error = "the reader never asked for a keyed card"
+        except Exception as error:  # reported by the test
+            self.error = repr(error)
+
+
+@tagged("post_install", "-at_install")
+class TestBrowser(StripeTerminalMotoCase):
+    def test_tour_keys_a_telephone_order_on_the_reader(self):
+        invoice = self.create_invoice(64.5)
+        keyer = CardKeyer(self.stripe, self.reader.stripe_reader_id)
+        keyer.start()
+        with self.webhooks_mode("deliver"):
+            self.start_tour(
+                f"/web#model=account.move&id={invoice.id}&view_type=form",
+                "stripe_terminal_moto_register_payment",
+                login=self.manager.login,
+            )
+        keyer.join(timeout=5)
+        self.assertIsNone(keyer.error)
+        self.assertTrue(keyer.keyed.is_set())
+        self.env.invalidate_all()
+        self.assertEqual(invoice.payment_state, "paid")
+        payment = self.env["stripe.terminal.payment"].search([("invoice_ids", "=", invoice.id)])
+        self.assertEqual(payment.mode, "moto")
+        self.assertEqual(payment.user_id, self.manager)
+        self.assert_paid_once(payment)
+        charge = self.stripe.v1.charges.retrieve(payment.charge_id)
+        self.assertTrue(charge.payment_method_details.card.moto)
