@@ -400,7 +400,16 @@ class StripeTerminalPayment(models.Model):
                 )
                 return
             self.moto_charge_sent = True
-            if declined_intent:
+            if error.code == "payment_intent_unexpected_state" and self.payment_intent_id:
+                # The PaymentIntent moved meanwhile (paid, or canceled on Stripe): follow it.
+                intent = client.call(
+                    "payment_intents.retrieve",
+                    self.payment_intent_id,
+                    params={"expand": ["latest_charge"]},
+                )
+                self._stripe_terminal_apply_intent(intent)
+            elif error.http_status == 402:
+                # The card was declined: another card is keyed and saved, on the same intent.
                 self._stripe_terminal_attempt_failed(error)
             else:
                 self._stripe_terminal_start_failed(error)

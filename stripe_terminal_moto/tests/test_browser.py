@@ -51,6 +51,16 @@ class CardKeyer(threading.Thread):
 @tagged("post_install", "-at_install")
 class TestBrowser(StripeTerminalMotoCase):
     def test_tour_keys_a_telephone_order_on_the_reader(self):
+        # A server-driven reader that cannot key cards, listed first.
+        self.env["stripe.terminal.reader"]._stripe_terminal_upsert(
+            self.provider,
+            self.simulator.add_reader(
+                self.secret_key,
+                "simulated_verifone_p630",
+                location=self.location.stripe_location_id,
+                label="Counter P630",
+            ),
+        )
         invoice = self.create_invoice(64.5)
         keyer = CardKeyer(self.stripe, self.reader.stripe_reader_id)
         keyer.start()

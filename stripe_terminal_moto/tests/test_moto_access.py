@@ -43,6 +43,11 @@ class TestMotoAccess(StripeTerminalMotoCase):
         )
         settings.execute()
         self.assertEqual(self.company.stripe_terminal_moto_group_id, billing)
+        self.assertEqual(
+            self.env["res.config.settings"].create({}).stripe_terminal_moto_group_id, billing
+        )
+        arch = self.env["res.config.settings"].get_view(view_type="form")["arch"]
+        self.assertIn('name="stripe_terminal_moto_group_id"', arch)
         self.assertIn("moto", self.offered_modes(self.accountant))
         invoice = self.create_invoice(12.0)
         payment = self.collect_moto(invoice, user=self.accountant)

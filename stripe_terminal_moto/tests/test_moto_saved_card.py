@@ -124,6 +124,29 @@ class TestMotoSavedCard(StripeTerminalMotoCase):
             payment.token_id,
         )
 
+    def test_a_card_whose_bank_wants_authentication_is_explained(self):
+        invoice = self.create_invoice(58.0)
+        payment = self.collect_moto(invoice, stripe_terminal_save_card=True)
+        # Saved fine, but its bank asks the cardholder to authenticate every later charge.
+        self.key_card(payment, "4000002760003184")
+        self.assertEqual(payment.failure_code, "authentication_required")
+        self.assertIn("Clear Save the Card and key the card again", payment.failure_message)
+        payment.with_user(self.manager).action_stripe_terminal_cancel()
+        self.assertEqual(payment.state, "canceled")
+        self.assertEqual(
+            self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id).status, "canceled"
+        )
+        self.assertFalse(
+            self.stripe.v1.customers.payment_methods.list(
+                payment.stripe_customer_id, {"type": "card"}
+            ).data,
+            "no card is kept from a canceled payment",
+        )
+        # Keyed without saving it, the same card pays.
+        again = self.key_card(self.collect_moto(invoice), "4000002760003184")
+        self.assert_paid_once(again)
+        self.assertEqual(invoice.payment_state, "paid")
+
     def test_cancel_while_the_card_is_keyed(self):
         invoice = self.create_invoice(33.0)
         payment = self.collect_moto(invoice, stripe_terminal_save_card=True)

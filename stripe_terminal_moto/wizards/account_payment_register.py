@@ -33,6 +33,7 @@ class AccountPaymentRegister(models.TransientModel):
         if (
             mode
             and mode.get("selection")
+            and not self.env.su
             and not self.env.company._stripe_terminal_moto_allowed(self.env.user)
         ):
             mode["selection"] = [option for option in mode["selection"] if option[0] != const.MODE]

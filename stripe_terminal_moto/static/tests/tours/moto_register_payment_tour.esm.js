@@ -25,16 +25,39 @@ registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment",
             run: "click",
         },
         {
+            content: "For a card present, the first reader is proposed",
+            trigger:
+                "div.o_field_widget[name='stripe_terminal_reader_id'] input:propValue('Counter P630')",
+            isCheck: true,
+        },
+        {
             content: "Choose MOTO: the customer is on the phone",
             trigger: "div.o_field_widget[name='stripe_terminal_mode'] input[data-value='moto']",
             run: "click",
         },
         {
-            content: "The wizard explains that the card is keyed on the reader",
-            trigger: ".o_stripe_terminal_moto_hint:contains('key the number')",
-            extra_trigger:
+            content: "A reader that can key cards replaces it, and the wizard explains MOTO",
+            trigger:
                 "div.o_field_widget[name='stripe_terminal_reader_id'] input:propValue('Front desk')",
-            isCheck: true,
+            extra_trigger: ".o_stripe_terminal_moto_hint:contains('key the number')",
+            run: "click",
+        },
+        {
+            content: "Only readers that can key cards are offered",
+            trigger: ".o-autocomplete--dropdown-menu a:contains('Front desk')",
+            run: () => {
+                const offered = [
+                    ...document.querySelectorAll(".o-autocomplete--dropdown-menu a"),
+                ].map((item) => item.textContent.trim());
+                if (offered.some((label) => label.includes("Counter P630"))) {
+                    throw new Error(`A reader without MOTO is offered: ${offered}`);
+                }
+            },
+        },
+        {
+            content: "Keep the front desk reader",
+            trigger: ".o-autocomplete--dropdown-menu a:contains('Front desk')",
+            run: "click",
         },
         {
             content: "Collect on the reader",
