@@ -14,7 +14,18 @@
     "external_dependencies": {"python": ["stripe"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/stripe_terminal_refund_security.xml",
+        "data/stripe_terminal_refund_data.xml",
+        "views/stripe_terminal_refund_views.xml",
+        "views/stripe_terminal_payment_views.xml",
+        "views/account_move_views.xml",
+        "views/stripe_terminal_refund_wizard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "stripe_terminal_refund/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }
