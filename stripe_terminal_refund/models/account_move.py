@@ -25,7 +25,7 @@ class AccountMove(models.Model):
     @api.depends("stripe_terminal_refund_ids")
     def _compute_stripe_terminal_refund_count(self):
         for move in self:
-            move.stripe_terminal_refund_count = len(move.stripe_terminal_refund_ids)
+            move.stripe_terminal_refund_count = len(move.sudo().stripe_terminal_refund_ids)
 
     @api.depends(
         "move_type", "state", "payment_state", "reversed_entry_id.amount_residual", "company_id"

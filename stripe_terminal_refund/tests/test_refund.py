@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 import psycopg2
 
 from odoo.exceptions import UserError
@@ -178,27 +180,84 @@ class TestRefund(StripeTerminalRefundCase):
         self.assertIn("nothing left to refund", wizard.warning)
 
     def test_two_users_refund_at_once(self):
-        """Two accountants open the wizard on two credit notes of one invoice at the same time;
-        each sees the whole payment refundable. The second confirmation is computed while the
-        first refund is recorded: it is refused before Stripe is called."""
+        """Two accountants refund two credit notes of one invoice at the same time; each saw
+        the whole payment refundable when they checked. The second refund is recorded right
+        after the first one: under the payment's lock it is computed again, and refused before
+        Stripe is called."""
         invoice, payment = self.paid_invoice(100.0)
         first_note = self.credit_note(invoice, amount=60.0)
         second_note = self.credit_note(invoice, amount=60.0)
         first = self.refund_wizard(first_note, user=self.accountant)
         second = self.refund_wizard(second_note, user=self.manager)
         self.assertEqual((first.amount, second.amount), (60.0, 60.0))
-        first.action_confirm()
+
+        refund_class = type(self.env["stripe.terminal.refund"])
+        create_and_send = refund_class._stripe_terminal_create_and_send
+        interleaved = []
+
+        def first_one_gets_there_first(model, values):
+            # The second wizard passed its own checks; the first accountant's refund is
+            # recorded and sent before the second one is recorded.
+            if values["user_id"] == self.manager.id and not interleaved:
+                interleaved.append(first.action_confirm())
+            return create_and_send(model, values)
+
+        with patch.object(
+            refund_class, "_stripe_terminal_create_and_send", first_one_gets_there_first
+        ):
+            with self.assertRaisesRegex(UserError, r"At most \$\s40.00 can still be refunded"):
+                second.action_confirm()
+        self.assertTrue(interleaved, "the second refund was computed after the first")
+        self.env.invalidate_all()
+        self.assertEqual(len(self.refund_requests()), 1, "Stripe saw one refund")
+        self.assertEqual(len(self.stripe_refunds(payment)), 1)
+        self.assertEqual(payment.refund_ids.user_id, self.accountant)
+        self.assertEqual(payment.refund_ids.state, "succeeded")
+
+        # Seen one after the other, the wizard's own check says the same.
         with self.assertRaisesRegex(UserError, r"At most \$\s40.00 can still be refunded"):
             second.action_confirm()
-        self.env.invalidate_all()
-        self.assertEqual(len(self.refund_requests()), 1)
-        self.assertEqual(len(self.stripe_refunds(payment)), 1)
-        self.assertEqual(payment.refund_ids.state, "succeeded")
         second.amount = 40.0
         second.action_confirm()
         self.env.invalidate_all()
         self.assertEqual(payment.refundable_amount, 0.0)
         self.assertEqual(sum(r["amount"] for r in self.stripe_refunds(payment)), 10000)
+
+    def test_two_refunds_of_one_credit_note_at_once(self):
+        """Two card payments paid one invoice; two users refund its credit note from each at
+        the same time: together they would refund more than the credit note."""
+        invoice = self.create_invoice(100.0)
+        first_payment = self.pay(self.collect(invoice, amount=50.0))
+        second_payment = self.pay(self.collect(invoice, amount=50.0))
+        credit_note = self.credit_note(invoice, amount=60.0)
+        self.assertEqual(
+            credit_note.stripe_terminal_origin_payment_ids, first_payment | second_payment
+        )
+        first = self.refund_wizard(
+            credit_note, user=self.accountant, terminal_payment_id=first_payment
+        )
+        second = self.refund_wizard(
+            credit_note, user=self.manager, terminal_payment_id=second_payment
+        )
+        self.assertEqual((first.amount, second.amount), (50.0, 50.0))
+
+        refund_class = type(self.env["stripe.terminal.refund"])
+        create_and_send = refund_class._stripe_terminal_create_and_send
+
+        def first_one_gets_there_first(model, values):
+            if values["user_id"] == self.manager.id and not first_payment.refund_ids:
+                first.action_confirm()
+            return create_and_send(model, values)
+
+        with patch.object(
+            refund_class, "_stripe_terminal_create_and_send", first_one_gets_there_first
+        ):
+            with self.assertRaisesRegex(UserError, r"more than the \$\s10.00 left to refund"):
+                second.action_confirm()
+        self.env.invalidate_all()
+        self.assertEqual(len(self.refund_requests()), 1)
+        self.assertFalse(second_payment.refund_ids)
+        self.assertAlmostEqual(credit_note.amount_residual, 10.0)
 
     def test_a_refund_whose_answer_was_lost_stays_reserved(self):
         """Stripe made the refund but its answer never came back (the SDK's retries too): the
