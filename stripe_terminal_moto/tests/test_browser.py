@@ -1,49 +1,64 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import threading
-import time
 
 from odoo.tests import tagged
+
+from odoo.addons.stripe_terminal_base.tests.common import wait_until
 
 from .common import APPROVED_CARD, StripeTerminalMotoCase
 
 
 class CardKeyer(threading.Thread):
-    """The accountant on the phone: waits until the reader asks for a keyed card, then keys
-    the one the customer reads out. Talks to the simulator only (never to Odoo's database,
-    which the browser is using)."""
+    """The accountant on the phone: once the reader asks for a keyed card and the overlay is on
+    screen (it asks Odoo, which asks Stripe, about the PaymentIntent), keys the card the customer
+    reads out. Talks to the simulator only, never to Odoo's database (the browser is using it)."""
 
-    def __init__(self, stripe_client, reader_id, number=APPROVED_CARD, timeout=60):
+    def __init__(self, simulator, secret_key, reader_id, number=APPROVED_CARD, timeout=60):
         super().__init__(daemon=True)
-        self.stripe = stripe_client
+        self.simulator = simulator
+        self.secret_key = secret_key
+        self.stripe = StripeTerminalMotoCase.stripe_client(secret_key)
         self.reader_id = reader_id
         self.number = number
         self.timeout = timeout
         self.keyed = threading.Event()
         self.error = None
 
+    def _intent_on_reader(self):
+        action = self.stripe.v1.terminal.readers.retrieve(self.reader_id).to_dict().get("action")
+        if action and action["status"] == "in_progress":
+            return (action.get("process_payment_intent") or {}).get("payment_intent")
+        return None
+
+    def _overlay_follows(self, intent_id):
+        return any(
+            entry["method"] == "GET" and entry["path"] == f"/v1/payment_intents/{intent_id}"
+            for entry in self.simulator.requests_log(api_key=self.secret_key)
+        )
+
     def run(self):
-        deadline = time.monotonic() + self.timeout
-        pause = threading.Event()
         try:
-            while time.monotonic() < deadline:
-                reader = self.stripe.v1.terminal.readers.retrieve(self.reader_id)
-                if reader.action and reader.action.status == "in_progress":
-                    self.stripe.v1.test_helpers.terminal.readers.present_payment_method(
-                        self.reader_id,
-                        {
-                            "type": "card",
-                            "card": {
-                                "number": self.number,
-                                "exp_month": 12,
-                                "exp_year": 2034,
-                                "cvc": "123",
-                            },
-                        },
-                    )
-                    self.keyed.set()
-                    return
-                pause.wait(0.1)
-            self.error = "the reader never asked for a keyed card"
+            intent_id = wait_until(
+                self._intent_on_reader, timeout=self.timeout, message="a keyed card request"
+            )
+            wait_until(
+                lambda: self._overlay_follows(intent_id),
+                timeout=self.timeout,
+                message="the overlay following the payment",
+            )
+            self.stripe.v1.test_helpers.terminal.readers.present_payment_method(
+                self.reader_id,
+                {
+                    "type": "card",
+                    "card": {
+                        "number": self.number,
+                        "exp_month": 12,
+                        "exp_year": 2034,
+                        "cvc": "123",
+                    },
+                },
+            )
+            self.keyed.set()
         except Exception as error:  # reported by the test
             self.error = repr(error)
 
@@ -62,7 +77,7 @@ class TestBrowser(StripeTerminalMotoCase):
             ),
         )
         invoice = self.create_invoice(64.5)
-        keyer = CardKeyer(self.stripe, self.reader.stripe_reader_id)
+        keyer = CardKeyer(self.simulator, self.secret_key, self.reader.stripe_reader_id)
         keyer.start()
         with self.webhooks_mode("deliver"):
             self.start_tour(
