@@ -21,6 +21,8 @@ def main(argv=None):
                         help="added before each API request is executed")
     parser.add_argument("--action-timeout", type=float, default=300,
                         help="seconds a reader waits for a card before failing")
+    parser.add_argument("--state-file",
+                        help="JSON file that keeps the accounts across restarts")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
@@ -32,7 +34,8 @@ def main(argv=None):
     sim = StripeSimulator(host=args.host, port=args.port, webhook_url=args.webhook_url,
                           webhook_secret=args.webhook_secret,
                           moto_enabled=not args.no_moto, latency_ms=args.latency_ms,
-                          action_timeout_seconds=args.action_timeout)
+                          action_timeout_seconds=args.action_timeout,
+                          state_file=args.state_file)
     sim.start()
     if args.webhook_url and not args.webhook_secret:
         logging.getLogger(__name__).info("Webhook signing secret: %s", sim.webhook_secret)

@@ -10,7 +10,7 @@ import json
 import re
 from urllib.parse import parse_qs
 
-from . import errors
+from . import errors, reader_page
 
 PREFIX = "/_simulator/"
 
@@ -50,6 +50,8 @@ _ROUTES = [
     ("GET", r"requests", lambda sim, a, b, q: sim.requests_log(q.get("api_key"))),
     ("DELETE", r"requests", lambda sim, a, b, q: sim.clear_requests_log()),
     ("POST", r"reset", lambda sim, a, b, q: sim.reset()),
+    # The virtual reader page's data: what each reader shows (reader_page.py).
+    ("GET", r"screens", lambda sim, a, b, q: reader_page.screens(sim, q.get("api_key"))),
 ]
 _COMPILED = [(method, re.compile(f"^{PREFIX}{pattern}$"), call)
              for method, pattern, call in _ROUTES]
@@ -69,5 +71,8 @@ def handle(sim, method, path, query, body):
                 return 408, {"error": {"message": str(error)}}
             except (KeyError, TypeError, ValueError) as error:
                 return 400, {"error": {"message": f"{type(error).__name__}: {error}"}}
+            finally:
+                if method != "GET":
+                    sim.state_changed()
             return 200, {"result": result}
     return 404, {"error": {"message": f"No control route {method} {path}"}}

@@ -149,3 +149,6 @@ class Gateway:
             _logger.exception("Stripe simulator handler failed: %s", route.template)
             error = errors.api_error()
             return Response(error.status, error.body(request_id), {})
+        finally:
+            if route.method != "GET":
+                sim.state_changed()

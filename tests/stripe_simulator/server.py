@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import control
+from . import control, reader_page
 from .gateway import DROP
 
 _logger = logging.getLogger(__name__)
@@ -87,6 +87,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         sim = self.server.sim
+        page = reader_page.asset(url.path) if method == "GET" else None
+        if page:
+            status, payload, content_type = page
+            self._write(status, payload, {}, content_type)
+            return
         if url.path.startswith(control.PREFIX):
             status, payload = control.handle(sim, method, url.path, url.query, body)
             self._write(status, json.dumps(payload, indent=2).encode(), {})
@@ -102,10 +107,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._write(response.status, response.encoded(), response.headers)
 
-    def _write(self, status, payload, headers):
+    def _write(self, status, payload, headers, content_type="application/json"):
         self.send_response(status)
         self._cors()
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Cache-Control", "no-cache, no-store")
         for name, value in headers.items():

@@ -11,6 +11,7 @@ from .gateway import Gateway
 from .idempotency import IdempotencyStore
 from .scheduler import Scheduler
 from .server import SimulatorHTTPServer
+from .state_file import StateKeeper
 from .store import KINDS, Registry
 from .webhooks import WebhookDispatcher
 
@@ -31,7 +32,8 @@ class StripeSimulator:
     def __init__(self, host="127.0.0.1", port=0, webhook_url=None, webhook_secret=None,
                  moto_enabled=True, *, action_timeout_seconds=300,
                  collect_confirm_window_seconds=30, refund_failure_delay_seconds=2.0,
-                 latency_ms=0, webhook_retry_delay=0.2, webhook_max_attempts=5):
+                 latency_ms=0, webhook_retry_delay=0.2, webhook_max_attempts=5,
+                 state_file=None):
         self.host = host
         self.port = port
         self.webhook_url = webhook_url
@@ -55,10 +57,14 @@ class StripeSimulator:
         self._stopping = threading.Event()
         self._server = None
         self._server_thread = None
+        # Accounts kept on disk across restarts (the demo's); see state_file.py.
+        self.state_keeper = StateKeeper(self, state_file) if state_file else None
 
     # Lifecycle -----------------------------------------------------------------------
 
     def start(self):
+        if self.state_keeper:
+            self.state_keeper.start()
         self._server = SimulatorHTTPServer((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self.scheduler.start()
@@ -80,6 +86,8 @@ class StripeSimulator:
         self._server_thread.join(timeout=5)
         self.scheduler.stop()
         self.webhooks.stop()
+        if self.state_keeper:
+            self.state_keeper.stop()
         self._server = None
 
     def __enter__(self):
@@ -278,6 +286,7 @@ class StripeSimulator:
         def locked():
             with self.lock:
                 callback()
+            self.state_changed()
         return self.scheduler.call_later(delay, locked)
 
     def reset(self):
@@ -290,6 +299,12 @@ class StripeSimulator:
             self.webhooks.reset()
             self.latency_ms = 0
             self.clear_requests_log()
+        self.state_changed()
+
+    def state_changed(self):
+        """Something may have changed the accounts: the state file is written soon."""
+        if self.state_keeper:
+            self.state_keeper.mark_changed()
 
     def render(self, api_key, object_id, expand=None):
         """An object as the API would answer it (for tests)."""
