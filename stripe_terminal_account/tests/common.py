@@ -1,10 +1,66 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Test API for invoice collection, reused by the refund and MOTO addons' tests."""
 
+import threading
+
 from odoo import Command, fields
 from odoo.tests import Form
 
-from odoo.addons.stripe_terminal_base.tests.common import StripeTerminalCase
+from odoo.addons.stripe_terminal_base.tests.common import StripeTerminalCase, wait_until
+
+
+class CardPresenter(threading.Thread):
+    """The customer at the counter, for browser tours: once the reader shows a payment and the
+    overlay follows it (its refresh asked Odoo, which asked Stripe, about the PaymentIntent),
+    presents a card. Talks to the simulator only, never to Odoo's database, which the browser
+    is using meanwhile.
+
+    `card` is the test helper's parameters: {"type": "card_present", "card_present": {...}} by
+    default; {"type": "card", "card": {...}} keys a card for MOTO.
+    """
+
+    def __init__(self, simulator, secret_key, reader_id, card=None, timeout=60):
+        super().__init__(daemon=True)
+        self.simulator = simulator
+        self.secret_key = secret_key
+        self.stripe = StripeTerminalCase.stripe_client(secret_key)
+        self.reader_id = reader_id
+        self.card = card or {
+            "type": "card_present",
+            "card_present": {"number": "4242424242424242"},
+        }
+        self.timeout = timeout
+        self.presented = threading.Event()
+        self.error = None
+
+    def _intent_on_reader(self):
+        action = self.stripe.v1.terminal.readers.retrieve(self.reader_id).to_dict().get("action")
+        if action and action["status"] == "in_progress":
+            return (action.get("process_payment_intent") or {}).get("payment_intent")
+        return None
+
+    def _overlay_follows(self, intent_id):
+        return any(
+            entry["method"] == "GET" and entry["path"] == f"/v1/payment_intents/{intent_id}"
+            for entry in self.simulator.requests_log(api_key=self.secret_key)
+        )
+
+    def run(self):
+        try:
+            intent_id = wait_until(
+                self._intent_on_reader, timeout=self.timeout, message="a payment on the reader"
+            )
+            wait_until(
+                lambda: self._overlay_follows(intent_id),
+                timeout=self.timeout,
+                message="the overlay following the payment",
+            )
+            self.stripe.v1.test_helpers.terminal.readers.present_payment_method(
+                self.reader_id, self.card
+            )
+            self.presented.set()
+        except Exception as error:  # reported by the test
+            self.error = repr(error)
 
 
 class StripeTerminalAccountCase(StripeTerminalCase):

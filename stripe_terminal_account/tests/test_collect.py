@@ -123,6 +123,8 @@ class TestCollect(StripeTerminalAccountCase):
             wizard.action_stripe_terminal_collect()
         self.assertFalse(self.env["stripe.terminal.payment"].search([]))
         self.assertFalse(self.simulator.account_objects(self.secret_key, "payment_intent"))
+        self.env.invalidate_all()
+        self.assertEqual(self.reader.status, "offline", "the reader list shows what Stripe said")
 
     def test_busy_reader_is_refused(self):
         first = self.collect(self.create_invoice(10.0))

@@ -183,9 +183,15 @@ class AccountPaymentRegister(models.TransientModel):
         with registry.cursor() as cr:
             env = self.env(cr=cr)
             reader = env["stripe.terminal.reader"].browse(values["reader_id"])
-            reader._stripe_terminal_preflight(
-                env["res.company"].browse(values["company_id"]), moto=values["mode"] == "moto"
-            )
+            try:
+                reader._stripe_terminal_preflight(
+                    env["res.company"].browse(values["company_id"]),
+                    moto=values["mode"] == "moto",
+                )
+            except UserError:
+                # Keep what Stripe said of the reader (offline, busy...) for the reader list.
+                cr.commit()  # pylint: disable=invalid-commit
+                raise
             try:
                 with cr.savepoint():
                     payment = env["stripe.terminal.payment"].sudo().create(values)
