@@ -74,3 +74,8 @@ METADATA_REASON = "odoo_reason"
 # How many times a refund's bookkeeping step is retried when another transaction changed the
 # same rows at the same time (PostgreSQL serialization failures).
 SERIALIZATION_RETRIES = 5
+
+# The sweep (a scheduled action) asks Stripe about refunds left without news: a refund whose
+# answer was lost after this many seconds, a refund waiting on a reader after these minutes.
+SWEEP_MIN_AGE = 60
+READER_SWEEP_MINUTES = 10

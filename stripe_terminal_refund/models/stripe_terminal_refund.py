@@ -844,6 +844,35 @@ class StripeTerminalRefund(models.Model):
         else:
             self._stripe_terminal_cancel_locally()
 
+    @api.model
+    def _cron_stripe_terminal_check(self, limit=50):
+        """Settle the refunds left without Stripe's news: a lost answer (the refund is found on
+        Stripe, or sent again with its own key), a lost webhook of a reader refund."""
+        now = fields.Datetime.now()
+        refunds = self.sudo().search(
+            [
+                ("origin", "=", "odoo"),
+                "|",
+                "&",
+                ("state", "=", "draft"),
+                ("create_date", "<", now - timedelta(seconds=const.SWEEP_MIN_AGE)),
+                "&",
+                ("state", "=", "waiting"),
+                ("write_date", "<", now - timedelta(minutes=const.READER_SWEEP_MINUTES)),
+            ],
+            limit=limit,
+            order="id",
+        )
+        for refund in refunds:
+            refund = refund._as_refunder()
+            try:
+                with self.env.cr.savepoint():
+                    refund._stripe_terminal_check()
+            except StripeTerminalError as error:
+                _logger.warning("Stripe Terminal refund sweep %s: %s", refund.name, error.technical)
+            except Exception:
+                _logger.exception("Stripe Terminal refund sweep of %s failed", refund.name)
+
     def _stripe_terminal_search_on_stripe(self, client):
         """The Stripe refund Odoo created for this record, if any (lists are consistent)."""
         for refund_obj in client.list_all(

@@ -301,6 +301,34 @@ class TestRefund(StripeTerminalRefundCase):
         self.assertEqual(len(notes), 1)
         self.assertFalse(payment.refund_ids.filtered(lambda r: r.origin == "stripe"))
 
+    def test_the_sweep_sends_again_a_refund_that_never_reached_stripe(self):
+        invoice, payment = self.paid_invoice(40.0)
+        credit_note = self.credit_note(invoice)
+        self.simulator.inject_fault("drop", count=3, path="^/v1/refunds$", method="POST")
+        with self.assertRaisesRegex(UserError, "Stripe did not answer"):
+            self.refund_wizard(credit_note).action_confirm()
+        self.env.invalidate_all()
+        refund = payment.refund_ids
+        self.assertEqual(refund.state, "draft")
+        self.assertFalse(self.stripe_refunds(payment), "nothing reached Stripe")
+
+        refunds = self.env["stripe.terminal.refund"]
+        refunds._cron_stripe_terminal_check()
+        self.assertEqual(refund.state, "draft", "too recent: its answer may still come")
+        self.env.cr.execute(
+            "UPDATE stripe_terminal_refund SET create_date = create_date - interval '5 minutes' "
+            "WHERE id = %s",
+            (refund.id,),
+        )
+        self.env.invalidate_all()
+        refunds._cron_stripe_terminal_check()
+        self.env.invalidate_all()
+        self.assert_refunded(refund, credit_note, 40.0)
+        keys = {request["idempotency_key"] for request in self.refund_requests()}
+        self.assertEqual(keys, {refund._key()}, "sent again with the same key")
+        refunds._cron_stripe_terminal_check()
+        self.assertEqual(len(self.stripe_refunds(payment)), 1)
+
     def test_lost_answer_found_by_the_webhook(self):
         invoice, payment = self.paid_invoice(40.0)
         credit_note = self.credit_note(invoice)
