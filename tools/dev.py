@@ -565,10 +565,16 @@ def cmd_demo(args):
     stops everything it started; the next start keeps the data: the database stays, and the
     simulator reloads the accounts Odoo refers to from its state file.
 
-    `demo --reset` drops the demo database and the simulator's state first."""
-    if any(arg not in ("--reset",) for arg in args):
-        fail(f"unknown demo option(s) {' '.join(args)}; the only one is --reset")
-    # A service manager or a test stops the demo with SIGTERM: clean up as on Ctrl-C.
+    `demo --reset` drops the demo database and the simulator's state first; `demo --drop`
+    drops them and stops there."""
+    unknown = [arg for arg in args if arg not in ("--reset", "--drop")]
+    if unknown:
+        fail(f"unknown demo option(s) {' '.join(unknown)}; the options are --reset and --drop")
+    if "--drop" in args:
+        return demo_drop()
+    # Ctrl-C even when started from a shell that ignores it for background jobs, and SIGTERM
+    # (a service manager, a test) clean up the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, demo_interrupt)
     odoo_port = int(os.environ.get("ODOO_PORT", "8069"))
     sim_port = int(os.environ.get("SIMULATOR_PORT", "12111"))
@@ -583,15 +589,14 @@ def cmd_demo(args):
         files = demo_files()
         if "--reset" in args:
             log(f"Resetting the demo: dropping {DEMO_DB} and the simulator's state")
-            postgres.drop_database(DEMO_DB)
-            for path in files.values():
-                path.unlink(missing_ok=True)
+            demo_forget(postgres)
         demo_state = demo_read_state(files["state"])
         installed = postgres.database_exists(DEMO_DB) and demo_state.get("installed")
         if not installed:
             # A fresh database needs a fresh simulator: forget objects of an older demo, and a
             # database a previous run could not finish installing.
-            postgres.drop_database(DEMO_DB)
+            if postgres.database_exists(DEMO_DB):
+                postgres.drop_database(DEMO_DB)
             files["simulator"].unlink(missing_ok=True)
             demo_state.pop("installed", None)
             demo_write_state(files["state"], demo_state)
@@ -677,6 +682,26 @@ def cmd_demo(args):
         for process in reversed(processes):
             demo_stop(process)
         postgres.stop()
+
+
+def demo_drop():
+    prepare()
+    postgres = Postgres().ensure()
+    try:
+        log(f"Dropping the demo database {DEMO_DB} and the simulator's state")
+        demo_forget(postgres)
+    finally:
+        postgres.stop()
+    return 0
+
+
+def demo_forget(postgres):
+    """Drop the demo database, its files and its simulator's state."""
+    if postgres.database_exists(DEMO_DB):
+        postgres.drop_database(DEMO_DB)
+    for path in demo_files().values():
+        path.unlink(missing_ok=True)
+    shutil.rmtree(state_dir() / "data" / "filestore" / DEMO_DB, ignore_errors=True)
 
 
 def demo_interrupt(_signum, _frame):

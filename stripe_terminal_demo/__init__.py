@@ -1,0 +1,1 @@
+from .hooks import post_init_hook
