@@ -449,7 +449,10 @@ class DemoProcess:
         self.database = database
         self.odoo_port = odoo_port or free_port()
         self.simulator_port = simulator_port or free_port()
-        self.log_path = Path(log_path or tempfile.mktemp(prefix="st-demo-", suffix=".log"))
+        if log_path is None:
+            handle, log_path = tempfile.mkstemp(prefix="st-demo-", suffix=".log")
+            os.close(handle)
+        self.log_path = Path(log_path)
         self.process = None
         self.children = set()
 
