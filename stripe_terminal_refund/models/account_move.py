@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .. import const
 
@@ -74,6 +74,8 @@ class AccountMove(models.Model):
     def action_stripe_terminal_refund(self):
         """The Refund to Card button: the guided wizard."""
         self.ensure_one()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(_("Only accounting users can refund card payments."))
         if not self.stripe_terminal_can_refund:
             raise UserError(
                 _(

@@ -34,6 +34,12 @@ class TestRefundSecurity(StripeTerminalRefundCase):
         salesman = new_test_user(self.env, login="st_salesman", groups="base.group_user")
         with self.assertRaises(AccessError):
             refund.with_user(salesman).read(["state"])
+        auditor = new_test_user(
+            self.env, login="st_auditor", groups="base.group_user,account.group_account_readonly"
+        )
+        self.assertEqual(credit_note.with_user(auditor).payment_state, "partial")
+        with self.assertRaises(AccessError):
+            credit_note.with_user(auditor).action_stripe_terminal_refund()
         with self.assertRaises(AccessError):
             self.env["stripe.terminal.refund.wizard"].with_user(salesman).create(
                 {"credit_note_id": credit_note.id}
