@@ -29,7 +29,7 @@ _logger = logging.getLogger(__name__)
 class StripeTerminalPayment(models.Model):
     _name = "stripe.terminal.payment"
     _description = "Stripe Terminal Payment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
 
     name = fields.Char(
@@ -204,7 +204,7 @@ class StripeTerminalPayment(models.Model):
         params = {
             "amount": self.amount_minor,
             "currency": self.currency_id.name.lower(),
-            "payment_method_types": ["card_present"],
+            "payment_method_types": self._stripe_terminal_card_present_types(),
             "capture_method": "automatic",
             "description": _(
                 "Invoices %(invoices)s", invoices=", ".join(self.invoice_ids.mapped("name"))
@@ -223,6 +223,12 @@ class StripeTerminalPayment(models.Model):
         if self.save_card and self.stripe_customer_id:
             params["setup_future_usage"] = "off_session"
         return params
+
+    def _stripe_terminal_card_present_types(self):
+        """Card-present payment methods: Canadian accounts also take Interac debit cards."""
+        if self.company_id.country_id.code == "CA" and self.currency_id.name == "CAD":
+            return ["card_present", "interac_present"]
+        return ["card_present"]
 
     def _stripe_terminal_process_params(self):
         """Parameters of the reader action."""

@@ -189,3 +189,48 @@ class TestCollect(StripeTerminalAccountCase):
             cash.is_stripe_journal = True
         self.journal.outbound_payment_method_line_ids.unlink()
         self.assertIn("no outgoing payment method", self.journal.stripe_terminal_outbound_warning)
+
+    def test_interac_debit_cards_in_canada(self):
+        cad = self.env.ref("base.CAD")
+        cad.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": cad.id, "rate": 1.35, "company_id": self.company.id}
+        )
+        self.company.country_id = self.env.ref("base.ca")
+        invoice = self.create_invoice(48.0, currency=cad)
+        payment = self.collect(invoice)
+        intent = self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id)
+        self.assertEqual(list(intent.payment_method_types), ["card_present", "interac_present"])
+        self.present_card(self.reader, "4506445006931933", card_type="interac_present")
+        self.deliver_webhooks()
+        self.assert_paid_once(payment)
+        self.assertEqual(invoice.payment_state, "paid")
+        # Elsewhere, card-present only.
+        self.company.country_id = self.env.ref("base.us")
+        us_payment = self.collect(self.create_invoice(10.0))
+        intent = self.stripe.v1.payment_intents.retrieve(us_payment.payment_intent_id)
+        self.assertEqual(list(intent.payment_method_types), ["card_present"])
+
+    def test_a_card_charged_for_invoices_paid_meanwhile_is_booked_for_review(self):
+        invoice = self.create_invoice(70.0)
+        payment = self.collect(invoice)
+        bank = self.env["account.journal"].search(
+            [
+                ("type", "=", "bank"),
+                ("company_id", "=", self.company.id),
+                ("id", "!=", self.journal.id),
+            ],
+            limit=1,
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": bank.id})._create_payments()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.pay(payment)
+        booked = self.assert_paid_once(payment)
+        self.assertFalse(booked.is_reconciled)
+        self.assertEqual(booked.amount, 70.0)
+        activity = payment.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.accountant)
+        self.assertIn(booked.name, activity.note)

@@ -53,6 +53,19 @@ def get_simulator():
         return _simulator
 
 
+def warm_up_manifests():
+    """Parse every addon's manifest once, in this thread.
+
+    The web client's first requests make Odoo's threaded HTTP server parse manifests in several
+    threads at once, which CPython 3.11.7 sometimes fails on ("AST constructor recursion depth
+    mismatch", fixed in later 3.11 releases). Manifests are cached once parsed.
+    """
+    from odoo.modules import module
+
+    for name in module.get_modules():
+        module.get_manifest(name)
+
+
 def wait_until(predicate, timeout=10.0, interval=0.05, message="condition"):
     """Return once `predicate()` is true; fail after `timeout` seconds. Each round waits on an
     event for `interval` seconds, so the wait is bounded by the deadline, never open-ended."""
@@ -82,6 +95,7 @@ class StripeTerminalCase(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.simulator = get_simulator()
+        warm_up_manifests()
         cls.env["ir.config_parameter"].sudo().set_param(const.API_BASE_PARAM, cls.simulator.url)
         cls.company = cls.env.company
         if not cls.company.country_id:
