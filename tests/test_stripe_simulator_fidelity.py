@@ -18,9 +18,14 @@ from tests.stripe_simulator.testing import (  # noqa: F401 - fixtures
 
 MOTO_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
 # Every kind of object the simulator answers with.
-EXPECTED_KINDS = set(KINDS) | {"list", "search_result"} | {
-    f"deleted_{kind}" for kind in ("customer", "terminal.reader", "terminal.location",
-                                   "webhook_endpoint")}
+EXPECTED_KINDS = (
+    set(KINDS)
+    | {"list", "search_result"}
+    | {
+        f"deleted_{kind}"
+        for kind in ("customer", "terminal.reader", "terminal.location", "webhook_endpoint")
+    }
+)
 
 
 def test_reference_files_are_found():
@@ -41,17 +46,22 @@ def _tour(account, sim):
     location = keep(account.location(metadata={"odoo_id": "1"}))
     keep(v1.terminal.locations.list())
     reader = keep(account.reader(location=location.id))
-    customer = keep(v1.customers.create({"email": "tour@example.com", "name": "Tour",
-                                         "address": {"country": "US"}}))
+    customer = keep(
+        v1.customers.create(
+            {"email": "tour@example.com", "name": "Tour", "address": {"country": "US"}}
+        )
+    )
     keep(v1.customers.search({"query": "email:'tour@example.com'"}))
     # Card present, saved for later, manual capture, then a partial refund.
-    intent = account.intent(2000, customer=customer.id, setup_future_usage="off_session",
-                            capture_method="manual")
+    intent = account.intent(
+        2000, customer=customer.id, setup_future_usage="off_session", capture_method="manual"
+    )
     keep(account.process(reader.id, intent.id, allow_redisplay="always"))
     keep(account.present(reader.id, "4000000000005126"))
     keep(v1.payment_intents.capture(intent.id))
-    paid = keep(v1.payment_intents.retrieve(intent.id, {"expand": ["latest_charge",
-                                                                   "payment_method"]}))
+    paid = keep(
+        v1.payment_intents.retrieve(intent.id, {"expand": ["latest_charge", "payment_method"]})
+    )
     generated = paid.latest_charge.payment_method_details.card_present.generated_card
     keep(v1.payment_methods.retrieve(generated))
     refund = keep(v1.refunds.create({"payment_intent": intent.id, "amount": 500}))
@@ -63,33 +73,52 @@ def _tour(account, sim):
     keep(account.present(reader.id, "4000000000009995"))
     keep(v1.payment_intents.retrieve(declined.id, {"expand": ["latest_charge"]}))
     # Off-session, MOTO, Interac.
-    keep(v1.payment_intents.create({
-        "amount": 900, "currency": "usd", "payment_method_types": ["card"],
-        "customer": customer.id, "payment_method": generated, "off_session": True,
-        "confirm": True, "expand": ["latest_charge"]}))
+    keep(
+        v1.payment_intents.create(
+            {
+                "amount": 900,
+                "currency": "usd",
+                "payment_method_types": ["card"],
+                "customer": customer.id,
+                "payment_method": generated,
+                "off_session": True,
+                "confirm": True,
+                "expand": ["latest_charge"],
+            }
+        )
+    )
     moto = account.intent(1200, types=("card",))
     keep(account.process(reader.id, moto.id, moto=True))
     account.present(reader.id, method_type="card", card=MOTO_CARD)
-    keep(v1.payment_intents.retrieve(moto.id, {"expand": ["latest_charge",
-                                                          "payment_method"]}))
+    keep(v1.payment_intents.retrieve(moto.id, {"expand": ["latest_charge", "payment_method"]}))
     interac = account.intent(3000, currency="cad", types=("interac_present",))
     account.process(reader.id, interac.id)
     account.present(reader.id, method_type="interac_present")
-    keep(v1.payment_intents.retrieve(interac.id, {"expand": ["latest_charge",
-                                                             "payment_method"]}))
+    keep(v1.payment_intents.retrieve(interac.id, {"expand": ["latest_charge", "payment_method"]}))
     # Split flow, cart display.
     split = account.intent(1500)
     v1.terminal.readers.collect_payment_method(reader.id, {"payment_intent": split.id})
     keep(account.present(reader.id))
     keep(v1.terminal.readers.confirm_payment_intent(reader.id, {"payment_intent": split.id}))
-    keep(v1.terminal.readers.set_reader_display(reader.id, {
-        "type": "cart", "cart": {"currency": "usd", "total": 500, "line_items": [
-            {"amount": 500, "description": "Invoice", "quantity": 1}]}}))
+    keep(
+        v1.terminal.readers.set_reader_display(
+            reader.id,
+            {
+                "type": "cart",
+                "cart": {
+                    "currency": "usd",
+                    "total": 500,
+                    "line_items": [{"amount": 500, "description": "Invoice", "quantity": 1}],
+                },
+            },
+        )
+    )
     # Saving a card without paying, card present and MOTO.
-    for types, present in ((["card_present"], {}),
-                           (["card"], {"method_type": "card", "card": MOTO_CARD})):
-        setup = v1.setup_intents.create({"customer": customer.id,
-                                         "payment_method_types": types})
+    for types, present in (
+        (["card_present"], {}),
+        (["card"], {"method_type": "card", "card": MOTO_CARD}),
+    ):
+        setup = v1.setup_intents.create({"customer": customer.id, "payment_method_types": types})
         params = {"setup_intent": setup.id, "allow_redisplay": "limited"}
         if types == ["card"]:
             params["process_config"] = {"moto": True}
@@ -98,8 +127,9 @@ def _tour(account, sim):
         keep(v1.setup_intents.retrieve(setup.id, {"expand": ["latest_attempt"]}))
     keep(v1.customers.payment_methods.list(customer.id))
     keep(v1.events.list({"limit": 100}))
-    endpoint = keep(v1.webhook_endpoints.create({"url": "https://example.com/hook",
-                                                 "enabled_events": ["*"]}))
+    endpoint = keep(
+        v1.webhook_endpoints.create({"url": "https://example.com/hook", "enabled_events": ["*"]})
+    )
     # Deleted objects.
     keep(v1.webhook_endpoints.delete(endpoint.id))
     extra = account.reader("simulated-s710", location=location.id)
@@ -130,16 +160,26 @@ def test_shape_comparison_catches_a_missing_key_or_a_wrong_type():
     del broken["display_name"]
     assert sorted(fidelity.shape_problems(example, broken, "terminal.location")) == [
         "terminal.location.display_name: missing",
-        "terminal.location.metadata: string instead of object"]
+        "terminal.location.metadata: string instead of object",
+    ]
 
 
 def test_parameter_check_catches_an_unknown_parameter():
-    bogus = [{"method": "POST", "path": "/v1/terminal/readers/tmr_1/process_payment_intent",
-              "params": {"payment_intent": "pi_1", "process_config": {"volume": "11",
-                                                                      "moto": "true"}},
-              "status": 200, "error_code": None}]
+    bogus = [
+        {
+            "method": "POST",
+            "path": "/v1/terminal/readers/tmr_1/process_payment_intent",
+            "params": {
+                "payment_intent": "pi_1",
+                "process_config": {"volume": "11", "moto": "true"},
+            },
+            "status": 200,
+            "error_code": None,
+        }
+    ]
     assert fidelity.parameter_problems(bogus) == [
-        "POST /v1/terminal/readers/{reader}/process_payment_intent: process_config[volume]"]
+        "POST /v1/terminal/readers/{reader}/process_payment_intent: process_config[volume]"
+    ]
 
 
 def test_timestamps_are_seconds_but_last_seen_at_is_milliseconds(stripe_account):

@@ -22,13 +22,18 @@ def paid(stripe_account):
 
 # Refunds ---------------------------------------------------------------------------------
 
+
 def test_partial_refunds_until_nothing_is_left(stripe_account, paid):
     v1 = stripe_account.v1
-    first = v1.refunds.create({"payment_intent": paid.id, "amount": 300,
-                               "reason": "requested_by_customer",
-                               "metadata": {"odoo_refund": "1"}})
-    assert (first.status, first.amount, first.charge) == ("succeeded", 300,
-                                                          paid.latest_charge.id)
+    first = v1.refunds.create(
+        {
+            "payment_intent": paid.id,
+            "amount": 300,
+            "reason": "requested_by_customer",
+            "metadata": {"odoo_refund": "1"},
+        }
+    )
+    assert (first.status, first.amount, first.charge) == ("succeeded", 300, paid.latest_charge.id)
     second = v1.refunds.create({"charge": paid.latest_charge.id, "amount": 200})
     charge = v1.charges.retrieve(paid.latest_charge.id)
     assert (charge.amount_refunded, charge.refunded) == (500, False)
@@ -37,7 +42,7 @@ def test_partial_refunds_until_nothing_is_left(stripe_account, paid):
         v1.refunds.create({"payment_intent": paid.id, "amount": 501})
     assert excinfo.value.param == "amount"
     assert "($5.01)" in excinfo.value.user_message and "($5.00)" in excinfo.value.user_message
-    rest = v1.refunds.create({"payment_intent": paid.id})          # the remaining 5.00
+    rest = v1.refunds.create({"payment_intent": paid.id})  # the remaining 5.00
     assert rest.amount == 500
     charge = v1.charges.retrieve(paid.latest_charge.id)
     assert (charge.amount_refunded, charge.refunded) == (1000, True)
@@ -68,8 +73,7 @@ def test_refund_of_the_refund_fail_card_fails_later(simulator, stripe_account):
         simulator.configure_account(stripe_account.key, webhook_url=receiver.url)
         reader = stripe_account.reader()
         intent = stripe_account.pay(reader.id, 2000, number="4000000000005126")
-        refund = stripe_account.v1.refunds.create({"payment_intent": intent.id,
-                                                   "amount": 700})
+        refund = stripe_account.v1.refunds.create({"payment_intent": intent.id, "amount": 700})
         assert refund.status == "succeeded"
         events = receiver.wait_for_types("refund.updated", "charge.refund.updated")
         updated = next(e for e in events if e["type"] == "charge.refund.updated")
@@ -84,8 +88,7 @@ def test_refund_of_the_refund_fail_card_fails_later(simulator, stripe_account):
 def test_fail_refund_control_call(simulator, stripe_account, paid):
     refund = stripe_account.v1.refunds.create({"payment_intent": paid.id})
     failed = simulator.fail_refund(refund.id)
-    assert (failed["status"], failed["failure_reason"]) == ("failed",
-                                                            "expired_or_canceled_card")
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "expired_or_canceled_card")
     charge = stripe_account.v1.charges.retrieve(paid.latest_charge.id)
     assert (charge.refunded, charge.amount_refunded) == (False, 0)
     again = stripe_account.v1.refunds.create({"payment_intent": paid.id})
@@ -94,24 +97,37 @@ def test_fail_refund_control_call(simulator, stripe_account, paid):
 
 # Amounts and currencies --------------------------------------------------------------------
 
-@pytest.mark.parametrize("amount, currency", [
-    (50, "usd"), (500, "jpy"), (50, "jpy"), (5120, "kwd"), (30, "gbp"),
-    (99_999_999, "usd"), (1, "xof"), (500, "isk"),
-])
+
+@pytest.mark.parametrize(
+    "amount, currency",
+    [
+        (50, "usd"),
+        (500, "jpy"),
+        (50, "jpy"),
+        (5120, "kwd"),
+        (30, "gbp"),
+        (99_999_999, "usd"),
+        (1, "xof"),
+        (500, "isk"),
+    ],
+)
 def test_valid_amounts(stripe_account, amount, currency):
     intent = stripe_account.intent(amount, currency=currency.upper())
     assert (intent.amount, intent.currency) == (amount, currency)
 
 
-@pytest.mark.parametrize("amount, currency, code", [
-    (49, "usd", "amount_too_small"),
-    (49, "jpy", "amount_too_small"),
-    (29, "gbp", "amount_too_small"),
-    (100_000_000, "usd", "amount_too_large"),
-    (5125, "kwd", "invalid_charge_amount"),
-    (1001, "bhd", "invalid_charge_amount"),
-    (550, "isk", "invalid_charge_amount"),
-])
+@pytest.mark.parametrize(
+    "amount, currency, code",
+    [
+        (49, "usd", "amount_too_small"),
+        (49, "jpy", "amount_too_small"),
+        (29, "gbp", "amount_too_small"),
+        (100_000_000, "usd", "amount_too_large"),
+        (5125, "kwd", "invalid_charge_amount"),
+        (1001, "bhd", "invalid_charge_amount"),
+        (550, "isk", "invalid_charge_amount"),
+    ],
+)
 def test_invalid_amounts(stripe_account, amount, currency, code):
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         stripe_account.intent(amount, currency=currency)
@@ -125,8 +141,7 @@ def test_unsupported_currency_and_bad_integer(stripe_account):
     assert excinfo.value.user_message.startswith("Invalid currency: zzz.")
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         stripe_account.v1.payment_intents.create({"amount": "ten", "currency": "usd"})
-    assert (excinfo.value.code, excinfo.value.param) == ("parameter_invalid_integer",
-                                                         "amount")
+    assert (excinfo.value.code, excinfo.value.param) == ("parameter_invalid_integer", "amount")
 
 
 def test_zero_decimal_amounts_are_charged_as_sent(stripe_account):
@@ -137,13 +152,18 @@ def test_zero_decimal_amounts_are_charged_as_sent(stripe_account):
 
 # PaymentIntents ---------------------------------------------------------------------------------
 
+
 def test_intent_update_list_search_and_state_rules(stripe_account, paid):
     v1 = stripe_account.v1
     open_intent = stripe_account.intent(700, metadata={"odoo_invoice": "INV/1"})
-    updated = v1.payment_intents.update(open_intent.id, {
-        "amount": 800, "description": "Invoice INV/1", "metadata": {"odoo_tx": "9"}})
+    updated = v1.payment_intents.update(
+        open_intent.id,
+        {"amount": 800, "description": "Invoice INV/1", "metadata": {"odoo_tx": "9"}},
+    )
     assert (updated.amount, updated.metadata.to_dict()) == (
-        800, {"odoo_invoice": "INV/1", "odoo_tx": "9"})
+        800,
+        {"odoo_invoice": "INV/1", "odoo_tx": "9"},
+    )
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         v1.payment_intents.update(paid.id, {"amount": 5})
     assert excinfo.value.code == "payment_intent_unexpected_state"
@@ -152,7 +172,8 @@ def test_intent_update_list_search_and_state_rules(stripe_account, paid):
     assert excinfo.value.code == "payment_intent_unexpected_state"
     assert [pi.id for pi in v1.payment_intents.list().data] == [open_intent.id, paid.id]
     found = v1.payment_intents.search(
-        {"query": "metadata['odoo_invoice']:'INV/1' AND status:'requires_payment_method'"})
+        {"query": "metadata['odoo_invoice']:'INV/1' AND status:'requires_payment_method'"}
+    )
     assert [pi.id for pi in found.data] == [open_intent.id]
     assert found.object == "search_result"
     assert v1.payment_intents.search({"query": "status:'succeeded'"}).data[0].id == paid.id
@@ -179,8 +200,11 @@ def test_cancel_releases_an_uncaptured_authorization(stripe_account):
 
 def test_card_present_capture_method_option(stripe_account):
     reader = stripe_account.reader()
-    intent = stripe_account.pay(reader.id, 1000, payment_method_options={
-        "card_present": {"capture_method": "manual_preferred"}})
+    intent = stripe_account.pay(
+        reader.id,
+        1000,
+        payment_method_options={"card_present": {"capture_method": "manual_preferred"}},
+    )
     assert intent.status == "requires_capture"
     assert intent.payment_method_options.card_present.capture_method == "manual_preferred"
 
@@ -191,8 +215,9 @@ def test_expansion(stripe_account, paid):
     intent = stripe_account.intent(customer=customer.id)
     expanded = v1.payment_intents.retrieve(intent.id, {"expand": ["customer"]})
     assert expanded.customer.email == "exp@example.com"
-    charge = v1.charges.retrieve(paid.latest_charge.id, {"expand": ["payment_method",
-                                                                    "payment_intent"]})
+    charge = v1.charges.retrieve(
+        paid.latest_charge.id, {"expand": ["payment_method", "payment_intent"]}
+    )
     assert charge.payment_method.type == "card_present"
     assert charge.payment_intent.id == paid.id
     listed = v1.payment_intents.list({"expand": ["data.latest_charge"]})
@@ -214,23 +239,32 @@ def test_list_pagination(stripe_account):
 
 # Customers and payment methods --------------------------------------------------------------
 
+
 def test_customer_dedupe_primitives(stripe_account):
     v1 = stripe_account.v1
-    jane = v1.customers.create({"email": "Jane@Example.com", "name": "Jane Doe",
-                                "metadata": {"odoo_partner_id": "7"}})
-    v1.customers.create({"email": "john@example.com", "name": "John Roe",
-                         "metadata": {"odoo_partner_id": "8"}})
+    jane = v1.customers.create(
+        {"email": "Jane@Example.com", "name": "Jane Doe", "metadata": {"odoo_partner_id": "7"}}
+    )
+    v1.customers.create(
+        {"email": "john@example.com", "name": "John Roe", "metadata": {"odoo_partner_id": "8"}}
+    )
     assert [c.id for c in v1.customers.list({"email": "Jane@Example.com"}).data] == [jane.id]
-    assert v1.customers.list({"email": "jane@example.com"}).data == []   # case-sensitive
-    for query in ("email:'Jane@Example.com'", "metadata['odoo_partner_id']:'7'",
-                  "name:'Jane Doe'", 'name~"Jane"',
-                  "email:'Jane@Example.com' AND metadata['odoo_partner_id']:'7'"):
+    assert v1.customers.list({"email": "jane@example.com"}).data == []  # case-sensitive
+    for query in (
+        "email:'Jane@Example.com'",
+        "metadata['odoo_partner_id']:'7'",
+        "name:'Jane Doe'",
+        'name~"Jane"',
+        "email:'Jane@Example.com' AND metadata['odoo_partner_id']:'7'",
+    ):
         assert [c.id for c in v1.customers.search({"query": query}).data] == [jane.id], query
-    both = v1.customers.search({"query": "metadata['odoo_partner_id']:'7' OR "
-                                         "metadata['odoo_partner_id']:'8'"})
+    both = v1.customers.search(
+        {"query": "metadata['odoo_partner_id']:'7' OR metadata['odoo_partner_id']:'8'"}
+    )
     assert len(both.data) == 2
-    updated = v1.customers.update(jane.id, {"phone": "+15555550100",
-                                            "metadata": {"odoo_partner_id": ""}})
+    updated = v1.customers.update(
+        jane.id, {"phone": "+15555550100", "metadata": {"odoo_partner_id": ""}}
+    )
     assert updated.phone == "+15555550100" and "odoo_partner_id" not in updated.metadata
     deleted = v1.customers.delete(jane.id)
     assert deleted.deleted is True
@@ -243,7 +277,7 @@ def test_payment_methods_attach_detach_and_list(stripe_account):
     customer = v1.customers.create({"email": "pm@example.com"})
     other = v1.customers.create({"email": "other@example.com"})
     reader = stripe_account.reader()
-    intent = stripe_account.intent(setup_future_usage="off_session")   # no customer yet
+    intent = stripe_account.intent(setup_future_usage="off_session")  # no customer yet
     stripe_account.process(reader.id, intent.id)
     stripe_account.present(reader.id)
     charge = v1.charges.retrieve(v1.payment_intents.retrieve(intent.id).latest_charge)
@@ -253,7 +287,7 @@ def test_payment_methods_attach_detach_and_list(stripe_account):
     assert attached.customer == customer.id
     with pytest.raises(stripe.InvalidRequestError):
         v1.payment_methods.attach(generated, {"customer": other.id})
-    with pytest.raises(stripe.InvalidRequestError):       # card_present can't be saved
+    with pytest.raises(stripe.InvalidRequestError):  # card_present can't be saved
         v1.payment_methods.attach(charge.payment_method, {"customer": customer.id})
     listed = v1.payment_methods.list({"customer": customer.id, "type": "card"}).data
     assert [pm.id for pm in listed] == [generated]

@@ -30,8 +30,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _raw(sim, method, path, body=None, headers=None):
     """A request without the SDK (to look at what it can't send)."""
     request = urllib.request.Request(
-        sim.url + path, method=method, data=body.encode() if body is not None else None,
-        headers=headers or {})
+        sim.url + path,
+        method=method,
+        data=body.encode() if body is not None else None,
+        headers=headers or {},
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=5) as response:
@@ -41,6 +44,7 @@ def _raw(sim, method, path, body=None, headers=None):
 
 
 # Authentication ----------------------------------------------------------------------------
+
 
 def test_missing_and_invalid_keys_get_stripe_401(simulator):
     status, headers, body = _raw(simulator, "GET", "/v1/customers")
@@ -54,14 +58,18 @@ def test_missing_and_invalid_keys_get_stripe_401(simulator):
         assert "Invalid API Key provided" in excinfo.value.user_message
     with pytest.raises(stripe.AuthenticationError) as excinfo:
         client_for(simulator, "pk_test_123").v1.customers.list()
-    assert excinfo.value.error.code == "secret_key_required"   # the SDK sets no .code on 401
+    assert excinfo.value.error.code == "secret_key_required"  # the SDK sets no .code on 401
 
 
 def test_basic_auth_with_the_key_as_user_name(simulator, stripe_account):
     customer = stripe_account.v1.customers.create({"name": "Basic"})
     token = base64.b64encode(f"{stripe_account.key}:".encode()).decode()
-    status, _, body = _raw(simulator, "GET", f"/v1/customers/{customer.id}",
-                           headers={"Authorization": f"Basic {token}"})
+    status, _, body = _raw(
+        simulator,
+        "GET",
+        f"/v1/customers/{customer.id}",
+        headers={"Authorization": f"Basic {token}"},
+    )
     assert (status, body["id"]) == (200, customer.id)
 
 
@@ -76,6 +84,7 @@ def test_each_key_is_its_own_account(simulator, stripe_account):
 
 # Parameters --------------------------------------------------------------------------------
 
+
 def test_unknown_parameters_are_refused_with_their_name(stripe_account):
     v1 = stripe_account.v1
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
@@ -85,20 +94,21 @@ def test_unknown_parameters_are_refused_with_their_name(stripe_account):
     intent = stripe_account.intent()
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         v1.terminal.readers.process_payment_intent(
-            reader.id, {"payment_intent": intent.id, "process_config": {"volume": 11}})
+            reader.id, {"payment_intent": intent.id, "process_config": {"volume": 11}}
+        )
     assert excinfo.value.param == "process_config[volume]"
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         v1.payment_intents.create({"currency": "usd"})
     assert (excinfo.value.code, excinfo.value.param) == ("parameter_missing", "amount")
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
-        v1.payment_intents.create({"amount": 1000, "currency": "usd",
-                                   "capture_method": "later"})
+        v1.payment_intents.create({"amount": 1000, "currency": "usd", "capture_method": "later"})
     assert excinfo.value.param == "capture_method"
 
 
 def test_unknown_url_is_a_404(simulator, stripe_account):
-    status, _, body = _raw(simulator, "GET", "/v1/unicorns",
-                           headers={"Authorization": f"Bearer {stripe_account.key}"})
+    status, _, body = _raw(
+        simulator, "GET", "/v1/unicorns", headers={"Authorization": f"Bearer {stripe_account.key}"}
+    )
     assert status == 404 and "Unrecognized request URL" in body["error"]["message"]
 
 
@@ -107,12 +117,17 @@ def test_headers_request_id_and_pinned_version(simulator, stripe_account):
     response = customer.last_response
     assert response.request_id.startswith("req_")
     assert response.headers["Stripe-Version"] == stripe.api_version
-    _, headers, _ = _raw(simulator, "GET", "/v1/customers", headers={
-        "Authorization": f"Bearer {stripe_account.key}", "Stripe-Version": "2024-06-20"})
+    _, headers, _ = _raw(
+        simulator,
+        "GET",
+        "/v1/customers",
+        headers={"Authorization": f"Bearer {stripe_account.key}", "Stripe-Version": "2024-06-20"},
+    )
     assert headers["Stripe-Version"] == "2024-06-20"
 
 
 # Idempotency -------------------------------------------------------------------------------
+
 
 def test_same_key_same_parameters_replays_the_stored_answer(stripe_account):
     v1 = stripe_account.v1
@@ -124,8 +139,7 @@ def test_same_key_same_parameters_replays_the_stored_answer(stripe_account):
     assert "Idempotent-Replayed" not in first.last_response.headers
     assert len(stripe_account.objects("payment_intent")) == 1
     with pytest.raises(stripe.IdempotencyError) as excinfo:
-        v1.payment_intents.create(dict(params, amount=2000),
-                                  {"idempotency_key": "odoo-tx-1-pi"})
+        v1.payment_intents.create(dict(params, amount=2000), {"idempotency_key": "odoo-tx-1-pi"})
     assert excinfo.value.http_status == 400
 
 
@@ -151,8 +165,11 @@ def test_concurrent_requests_with_one_key_conflict(simulator, stripe_account):
 
     def create():
         try:
-            results.append(stripe_account.v1.customers.create(
-                {"name": "Twin"}, {"idempotency_key": "same-time"}).id)
+            results.append(
+                stripe_account.v1.customers.create(
+                    {"name": "Twin"}, {"idempotency_key": "same-time"}
+                ).id
+            )
         except stripe.APIError as error:
             results.append(error)
 
@@ -163,12 +180,12 @@ def test_concurrent_requests_with_one_key_conflict(simulator, stripe_account):
         thread.join(timeout=10)
     conflicts = [r for r in results if isinstance(r, stripe.APIError)]
     assert len(results) == 2 and len(conflicts) == 1
-    assert (conflicts[0].http_status, conflicts[0].error.code) == (409,
-                                                                   "idempotency_key_in_use")
+    assert (conflicts[0].http_status, conflicts[0].error.code) == (409, "idempotency_key_in_use")
     assert len(stripe_account.objects("customer")) == 1
 
 
 # Faults and latency ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind, status", [("http_500", 500), ("http_429", 429)])
 def test_injected_errors_are_retried_by_the_sdk_with_the_same_key(simulator, kind, status):
@@ -208,7 +225,7 @@ def test_dropped_connection_after_apply_replays_the_stored_result(simulator):
     log = account.requests()
     assert [(e["fault"], e["replayed"]) for e in log] == [("drop", False), (None, True)]
     assert log[0]["idempotency_key"] == log[1]["idempotency_key"]
-    assert [p["id"] for p in account.objects("payment_intent")] == [intent.id]   # once
+    assert [p["id"] for p in account.objects("payment_intent")] == [intent.id]  # once
     events = [e["type"] for e in account.objects("event")]
     assert events == ["payment_intent.created"]
 
@@ -217,12 +234,12 @@ def test_dropped_connection_without_retries_is_a_connection_error(simulator, str
     simulator.inject_fault("drop", after_apply=True, path="^/v1/customers$")
     with pytest.raises(stripe.APIConnectionError):
         stripe_account.v1.customers.create({"name": "Lost answer"})
-    assert len(stripe_account.objects("customer")) == 1     # it was created anyway
+    assert len(stripe_account.objects("customer")) == 1  # it was created anyway
 
 
 def test_faults_count_and_filters(simulator, stripe_account):
     simulator.inject_fault("http_500", count=2, method="GET", path="/v1/customers")
-    stripe_account.v1.payment_intents.list()                 # other path: untouched
+    stripe_account.v1.payment_intents.list()  # other path: untouched
     for _ in range(2):
         with pytest.raises(stripe.APIError):
             stripe_account.v1.customers.list()
@@ -248,41 +265,61 @@ def test_requests_log_for_benchmarks(simulator, stripe_account):
     stripe_account.pay(reader.id, 1000)
     log = stripe_account.requests()
     assert [(e["method"], e["path"].split("/")[-1]) for e in log][-4:] == [
-        ("POST", "payment_intents"), ("POST", "process_payment_intent"),
-        ("POST", "present_payment_method"), ("GET", log[-1]["path"].split("/")[-1])]
+        ("POST", "payment_intents"),
+        ("POST", "process_payment_intent"),
+        ("POST", "present_payment_method"),
+        ("GET", log[-1]["path"].split("/")[-1]),
+    ]
     assert all(e["api_key"] == "****" + stripe_account.key[-4:] for e in log)
     assert log[-1]["params"] == {"expand": {"0": "latest_charge"}}
 
 
 # Control API over HTTP ------------------------------------------------------------------------
 
+
 def _control(sim, method, path, payload=None):
-    status, _, body = _raw(sim, method, "/_simulator/" + path,
-                           json.dumps(payload) if payload is not None else None,
-                           {"Content-Type": "application/json"})
+    status, _, body = _raw(
+        sim,
+        method,
+        "/_simulator/" + path,
+        json.dumps(payload) if payload is not None else None,
+        {"Content-Type": "application/json"},
+    )
     return status, body
 
 
 def test_http_control_api_drives_a_simulator_in_another_process(simulator, stripe_account):
     assert _control(simulator, "GET", "health")[1]["result"]["ok"] is True
-    status, body = _control(simulator, "POST", "accounts/configure",
-                            {"api_key": stripe_account.key, "moto_enabled": False})
+    status, body = _control(
+        simulator,
+        "POST",
+        "accounts/configure",
+        {"api_key": stripe_account.key, "moto_enabled": False},
+    )
     assert (status, body["result"]["moto_enabled"]) == (200, False)
     reader = stripe_account.reader()
     intent = stripe_account.intent()
     stripe_account.process(reader.id, intent.id)
-    status, body = _control(simulator, "POST",
-                            f"readers/{reader.id}/present_payment_method",
-                            {"type": "card_present", "number": "4000000000009995"})
+    status, body = _control(
+        simulator,
+        "POST",
+        f"readers/{reader.id}/present_payment_method",
+        {"type": "card_present", "number": "4000000000009995"},
+    )
     assert body["result"]["action"]["api_error"]["decline_code"] == "insufficient_funds"
-    assert _control(simulator, "POST", f"readers/{reader.id}/online",
-                    {"online": False})[1]["result"]["status"] == "offline"
+    assert (
+        _control(simulator, "POST", f"readers/{reader.id}/online", {"online": False})[1]["result"][
+            "status"
+        ]
+        == "offline"
+    )
     _control(simulator, "POST", f"readers/{reader.id}/online", {"online": True})
     _control(simulator, "POST", "faults", {"kind": "http_500", "path": "^/v1/charges$"})
     assert _control(simulator, "GET", "faults")[1]["result"][0]["kind"] == "http_500"
     _control(simulator, "DELETE", "faults")
-    status, body = _control(simulator, "GET",
-                            f"objects?api_key={stripe_account.key}&kind=payment_intent")
+    status, body = _control(
+        simulator, "GET", f"objects?api_key={stripe_account.key}&kind=payment_intent"
+    )
     assert [pi["id"] for pi in body["result"]] == [intent.id]
     status, body = _control(simulator, "GET", f"requests?api_key={stripe_account.key}")
     assert len(body["result"]) == len(stripe_account.requests())
@@ -294,6 +331,7 @@ def test_http_control_api_drives_a_simulator_in_another_process(simulator, strip
 
 
 # Lifecycle and command line ----------------------------------------------------------------------
+
 
 def test_context_manager_frees_the_port():
     with StripeSimulator() as sim:
@@ -316,15 +354,28 @@ def test_reset_forgets_everything():
 
 def test_command_line_starts_serves_and_stops_on_sigterm():
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.stripe_simulator", "--host", "127.0.0.1",
-         "--port", "0", "--latency-ms", "1"],
-        cwd=REPO, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.stripe_simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--latency-ms",
+            "1",
+        ],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     try:
         url = None
         deadline = time.monotonic() + 15
-        reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline,
-                                                                   "")), daemon=True)
+        reader = threading.Thread(
+            target=lambda: lines.extend(iter(process.stderr.readline, "")), daemon=True
+        )
         reader.start()
         while url is None and time.monotonic() < deadline:
             found = [line for line in list(lines) if "Stripe simulator listening on" in line]

@@ -21,8 +21,9 @@ SECRET = "whsec_simulatortestsecret"
 @pytest.fixture
 def receiver(simulator, stripe_account):
     with WebhookReceiver() as receiver:
-        simulator.configure_account(stripe_account.key, webhook_url=receiver.url,
-                                    webhook_secret=SECRET)
+        simulator.configure_account(
+            stripe_account.key, webhook_url=receiver.url, webhook_secret=SECRET
+        )
         yield receiver
         simulator.set_webhook_mode("deliver")
         simulator.wait_for_webhooks(timeout=10)
@@ -40,9 +41,9 @@ def test_deliveries_are_signed_like_stripe(simulator, stripe_account, receiver):
         event = stripe.Webhook.construct_event(body, headers["Stripe-Signature"], SECRET)
         assert event.id.startswith("evt_") and event.livemode is False
     with pytest.raises(stripe.SignatureVerificationError):
-        stripe.Webhook.construct_event(receiver.requests[0][1],
-                                       receiver.requests[0][0]["Stripe-Signature"],
-                                       "whsec_another")
+        stripe.Webhook.construct_event(
+            receiver.requests[0][1], receiver.requests[0][0]["Stripe-Signature"], "whsec_another"
+        )
     succeeded = next(e for e in receiver.events() if e["type"] == "payment_intent.succeeded")
     assert succeeded["data"]["object"]["id"] == intent.id
     assert succeeded["pending_webhooks"] == 1
@@ -52,9 +53,13 @@ def test_deliveries_are_signed_like_stripe(simulator, stripe_account, receiver):
 
 def test_endpoints_created_through_the_api_get_their_events(simulator, stripe_account):
     with WebhookReceiver() as receiver:
-        endpoint = stripe_account.v1.webhook_endpoints.create({
-            "url": receiver.url, "enabled_events": ["customer.created"],
-            "api_version": "2026-10-28.endive"})
+        endpoint = stripe_account.v1.webhook_endpoints.create(
+            {
+                "url": receiver.url,
+                "enabled_events": ["customer.created"],
+                "api_version": "2026-10-28.endive",
+            }
+        )
         assert endpoint.secret.startswith("whsec_") and endpoint.status == "enabled"
         assert "secret" not in stripe_account.v1.webhook_endpoints.retrieve(endpoint.id)
         reader = stripe_account.reader()
@@ -64,8 +69,7 @@ def test_endpoints_created_through_the_api_get_their_events(simulator, stripe_ac
         simulator.wait_for_webhooks(timeout=5)
         assert [e["type"] for e in receiver.events()] == ["customer.created"]
         headers, body, _ = receiver.requests[0]
-        event = stripe.Webhook.construct_event(body, headers["Stripe-Signature"],
-                                               endpoint.secret)
+        event = stripe.Webhook.construct_event(body, headers["Stripe-Signature"], endpoint.secret)
         assert event.data.object.id == customer.id == events[0]["data"]["object"]["id"]
         stripe_account.v1.webhook_endpoints.update(endpoint.id, {"disabled": True})
         _customer(stripe_account, "Not sent")
@@ -79,8 +83,9 @@ def test_drop_mode_loses_events(simulator, stripe_account, receiver):
     _customer(stripe_account, "Lost")
     simulator.wait_for_webhooks(timeout=5)
     assert receiver.requests == []
-    assert [d["outcome"] for d in simulator.webhook_deliveries()
-            if d["url"] == receiver.url] == ["dropped"]
+    assert [d["outcome"] for d in simulator.webhook_deliveries() if d["url"] == receiver.url] == [
+        "dropped"
+    ]
     assert stripe_account.v1.events.list().data[0].type == "customer.created"
 
 
@@ -114,41 +119,49 @@ def test_hold_mode_waits_for_a_flush(simulator, stripe_account, receiver):
     assert stripe_account.v1.payment_intents.retrieve(intent.id).status == "succeeded"
     simulator.set_webhook_mode("deliver")
     simulator.flush_webhooks()
-    events = receiver.wait_for_types("payment_intent.succeeded",
-                                     "terminal.reader.action_succeeded")
+    events = receiver.wait_for_types("payment_intent.succeeded", "terminal.reader.action_succeeded")
     types = [e["type"] for e in events]
-    assert types.index("payment_intent.succeeded") < types.index(
-        "terminal.reader.action_succeeded")
+    assert types.index("payment_intent.succeeded") < types.index("terminal.reader.action_succeeded")
 
 
 def test_deliveries_are_retried_until_a_2xx():
-    with WebhookReceiver(statuses=[500, 503]) as receiver, StripeSimulator(
-            webhook_url=receiver.url, webhook_secret=SECRET,
-            webhook_retry_delay=0.05).start() as sim:
-        account = StripeAccount(sim)          # no endpoint of its own: the default applies
+    with (
+        WebhookReceiver(statuses=[500, 503]) as receiver,
+        StripeSimulator(
+            webhook_url=receiver.url, webhook_secret=SECRET, webhook_retry_delay=0.05
+        ).start() as sim,
+    ):
+        account = StripeAccount(sim)  # no endpoint of its own: the default applies
         _customer(account, "Persistent")
         receiver.wait_for(lambda events: len(events) == 3)
         sim.wait_for_webhooks(timeout=5)
-        attempts = [(d["attempt"], d["status_code"], d["outcome"])
-                    for d in sim.webhook_deliveries()]
+        attempts = [
+            (d["attempt"], d["status_code"], d["outcome"]) for d in sim.webhook_deliveries()
+        ]
         assert attempts == [(1, 500, "retrying"), (2, 503, "retrying"), (3, 200, "delivered")]
 
 
 def test_deliveries_are_abandoned_after_the_last_attempt():
-    with WebhookReceiver(statuses=[500] * 10) as receiver, StripeSimulator(
-            webhook_retry_delay=0.02, webhook_max_attempts=3).start() as sim:
+    with (
+        WebhookReceiver(statuses=[500] * 10) as receiver,
+        StripeSimulator(webhook_retry_delay=0.02, webhook_max_attempts=3).start() as sim,
+    ):
         account = StripeAccount(sim)
         sim.configure_account(account.key, webhook_url=receiver.url)
         _customer(account, "Unlucky")
         sim.wait_for_webhooks(timeout=5)
         assert [d["outcome"] for d in sim.webhook_deliveries()] == [
-            "retrying", "retrying", "abandoned"]
+            "retrying",
+            "retrying",
+            "abandoned",
+        ]
         assert len(receiver.requests) == 3
 
 
 def test_unreachable_endpoint_counts_as_a_failed_attempt():
-    with StripeSimulator(webhook_url="http://127.0.0.1:9/nowhere",
-                         webhook_retry_delay=0.01, webhook_max_attempts=2).start() as sim:
+    with StripeSimulator(
+        webhook_url="http://127.0.0.1:9/nowhere", webhook_retry_delay=0.01, webhook_max_attempts=2
+    ).start() as sim:
         _customer(StripeAccount(sim), "Nobody listens")
         sim.wait_for_webhooks(timeout=10)
         deliveries = sim.webhook_deliveries()
@@ -157,8 +170,10 @@ def test_unreachable_endpoint_counts_as_a_failed_attempt():
 
 
 def test_wait_for_webhooks_has_a_deadline():
-    with WebhookReceiver(statuses=[500] * 10) as receiver, StripeSimulator(
-            webhook_url=receiver.url, webhook_retry_delay=5).start() as sim:
+    with (
+        WebhookReceiver(statuses=[500] * 10) as receiver,
+        StripeSimulator(webhook_url=receiver.url, webhook_retry_delay=5).start() as sim,
+    ):
         _customer(StripeAccount(sim), "Slow")
         receiver.wait_for(lambda events: len(events) == 1)
         with pytest.raises(TimeoutError):

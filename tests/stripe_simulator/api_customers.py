@@ -9,6 +9,7 @@ SETUP_METHOD_TYPES = ("card", "card_present")
 
 # Customers ---------------------------------------------------------------------------
 
+
 def create_customer(ctx, params):
     customer = ctx.account.add(objects.customer(params))
     ctx.emit("customer.created", customer)
@@ -45,8 +46,7 @@ def update_customer(ctx, params, customer):
         elif name == "invoice_settings":
             default_pm = (value or {}).get("default_payment_method")
             if default_pm:
-                ctx.get("payment_method", default_pm,
-                        "invoice_settings[default_payment_method]")
+                ctx.get("payment_method", default_pm, "invoice_settings[default_payment_method]")
             obj["invoice_settings"]["default_payment_method"] = default_pm
         elif name in obj:
             obj[name] = value
@@ -65,26 +65,33 @@ def delete_customer(ctx, params, customer):
 
 
 def _live_customers(ctx):
-    return [c for c in ctx.account.all("customer")
-            if not ctx.account.secret(c["id"], "deleted")]
+    return [c for c in ctx.account.all("customer") if not ctx.account.secret(c["id"], "deleted")]
 
 
 def list_customers(ctx, params):
-    found = [c for c in _live_customers(ctx)
-             if (params.get("email") is None or c["email"] == params["email"])
-             and queries.created_matches(c["created"], params.get("created"))]
+    found = [
+        c
+        for c in _live_customers(ctx)
+        if (params.get("email") is None or c["email"] == params["email"])
+        and queries.created_matches(c["created"], params.get("created"))
+    ]
     return queries.page(ctx.account, found, params, "/v1/customers", "customer")
 
 
 def search_customers(ctx, params):
-    return queries.search(ctx.account, _live_customers(ctx), params,
-                          CUSTOMER_SEARCH_FIELDS, "customers", "/v1/customers/search")
+    return queries.search(
+        ctx.account,
+        _live_customers(ctx),
+        params,
+        CUSTOMER_SEARCH_FIELDS,
+        "customers",
+        "/v1/customers/search",
+    )
 
 
 def list_customer_payment_methods(ctx, params, customer):
     _customer(ctx, customer)
-    return _list_payment_methods(ctx, params, customer,
-                                 f"/v1/customers/{customer}/payment_methods")
+    return _list_payment_methods(ctx, params, customer, f"/v1/customers/{customer}/payment_methods")
 
 
 def retrieve_customer_payment_method(ctx, params, customer, payment_method):
@@ -97,12 +104,17 @@ def retrieve_customer_payment_method(ctx, params, customer, payment_method):
 
 # PaymentMethods -------------------------------------------------------------------------
 
+
 def _list_payment_methods(ctx, params, customer, url):
-    found = [pm for pm in ctx.account.all("payment_method")
-             if (customer is None or pm["customer"] == customer)
-             and (not params.get("type") or pm["type"] == params["type"])
-             and (not params.get("allow_redisplay")
-                  or pm["allow_redisplay"] == params["allow_redisplay"])]
+    found = [
+        pm
+        for pm in ctx.account.all("payment_method")
+        if (customer is None or pm["customer"] == customer)
+        and (not params.get("type") or pm["type"] == params["type"])
+        and (
+            not params.get("allow_redisplay") or pm["allow_redisplay"] == params["allow_redisplay"]
+        )
+    ]
     return queries.page(ctx.account, found, params, url, "PaymentMethod")
 
 
@@ -113,9 +125,11 @@ def list_payment_methods(ctx, params):
 
 
 def retrieve_payment_method(ctx, params, payment_method):
-    return queries.render(ctx.account,
-                          ctx.get("payment_method", payment_method, "payment_method"),
-                          params.get("expand"))
+    return queries.render(
+        ctx.account,
+        ctx.get("payment_method", payment_method, "payment_method"),
+        params.get("expand"),
+    )
 
 
 def update_payment_method(ctx, params, payment_method):
@@ -127,9 +141,12 @@ def update_payment_method(ctx, params, payment_method):
     if params.get("billing_details"):
         details = params["billing_details"]
         pm["billing_details"] = objects.billing_details(
-            {**pm["billing_details"], **details,
-             "address": {**pm["billing_details"]["address"],
-                         **(details.get("address") or {})}})
+            {
+                **pm["billing_details"],
+                **details,
+                "address": {**pm["billing_details"]["address"], **(details.get("address") or {})},
+            }
+        )
     ctx.emit("payment_method.updated", pm)
     return queries.render(ctx.account, pm, params.get("expand"))
 
@@ -142,11 +159,13 @@ def attach_payment_method(ctx, params, payment_method):
             f"PaymentMethods of type {pm['type']} can't be attached to a customer. "
             "Save the card with setup_future_usage or a SetupIntent: Stripe then "
             "generates a reusable card PaymentMethod (generated_card).",
-            param="payment_method")
+            param="payment_method",
+        )
     if pm["customer"] and pm["customer"] != customer["id"]:
         raise errors.invalid_request(
-            "The payment method you provided has already been attached to a "
-            "customer.", param="payment_method")
+            "The payment method you provided has already been attached to a customer.",
+            param="payment_method",
+        )
     ctx.account.remember(pm["id"], saved=True)
     payments.attach(ctx, pm, customer["id"])
     return queries.render(ctx.account, pm, params.get("expand"))
@@ -156,8 +175,8 @@ def detach_payment_method(ctx, params, payment_method):
     pm = ctx.get("payment_method", payment_method, "payment_method")
     if not pm["customer"]:
         raise errors.invalid_request(
-            f"The payment method {pm['id']} is not attached to a customer.",
-            param="payment_method")
+            f"The payment method {pm['id']} is not attached to a customer.", param="payment_method"
+        )
     previous = pm["customer"]
     pm["customer"] = None
     ctx.emit("payment_method.detached", pm, {"customer": previous})
@@ -166,25 +185,34 @@ def detach_payment_method(ctx, params, payment_method):
 
 # SetupIntents ----------------------------------------------------------------------------
 
+
 def create_setup_intent(ctx, params):
-    types = params.get("payment_method_types") or params.get(
-        "allowed_payment_method_types") or ["card"]
+    types = (
+        params.get("payment_method_types") or params.get("allowed_payment_method_types") or ["card"]
+    )
     for index, method_type in enumerate(types):
         if method_type not in SETUP_METHOD_TYPES:
             raise errors.invalid_request(
                 f"The payment method type provided: {method_type} is invalid for "
                 "SetupIntents in this simulator (card, card_present).",
-                param=f"payment_method_types[{index}]")
+                param=f"payment_method_types[{index}]",
+            )
     if params.get("customer"):
         _customer(ctx, params["customer"])
     options = {}
     if "card_present" in types:
         options["card_present"] = {}
     if "card" in types:
-        options["card"] = {"mandate_options": None, "network": None,
-                           "request_three_d_secure": "automatic"}
-    intent = ctx.account.add(objects.setup_intent(
-        dict(params, payment_method_types=list(types), payment_method_options=options)))
+        options["card"] = {
+            "mandate_options": None,
+            "network": None,
+            "request_three_d_secure": "automatic",
+        }
+    intent = ctx.account.add(
+        objects.setup_intent(
+            dict(params, payment_method_types=list(types), payment_method_options=options)
+        )
+    )
     ctx.emit("setup_intent.created", intent)
     if params.get("confirm"):
         _confirm_setup(ctx, intent, params)
@@ -192,8 +220,9 @@ def create_setup_intent(ctx, params):
 
 
 def retrieve_setup_intent(ctx, params, intent):
-    return queries.render(ctx.account, ctx.get("setup_intent", intent, "intent"),
-                          params.get("expand"))
+    return queries.render(
+        ctx.account, ctx.get("setup_intent", intent, "intent"), params.get("expand")
+    )
 
 
 def update_setup_intent(ctx, params, intent):
@@ -212,8 +241,9 @@ def cancel_setup_intent(ctx, params, intent):
     obj = ctx.get("setup_intent", intent, "intent")
     if obj["status"] in ("succeeded", "canceled"):
         raise errors.invalid_request(
-            f"You cannot cancel this SetupIntent because it has a status of "
-            f"{obj['status']}.", code="setup_intent_unexpected_state")
+            f"You cannot cancel this SetupIntent because it has a status of {obj['status']}.",
+            code="setup_intent_unexpected_state",
+        )
     obj.update(status="canceled", cancellation_reason=params.get("cancellation_reason"))
     ctx.emit("setup_intent.canceled", obj)
     return queries.render(ctx.account, obj, params.get("expand"))
@@ -229,15 +259,17 @@ def _confirm_setup(ctx, intent, params):
     if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
         raise errors.invalid_request(
             f"This SetupIntent's status is {intent['status']}; it can't be confirmed.",
-            code="setup_intent_unexpected_state")
+            code="setup_intent_unexpected_state",
+        )
     pm_id = params.get("payment_method") or intent["payment_method"]
     if not pm_id:
         raise errors.parameter_missing("payment_method")
     pm = ctx.get("payment_method", pm_id, "payment_method")
     if pm["type"] != "card":
         raise errors.invalid_request(
-            f"PaymentMethods of type {pm['type']} are saved on a reader "
-            "(process_setup_intent).", param="payment_method")
+            f"PaymentMethods of type {pm['type']} are saved on a reader (process_setup_intent).",
+            param="payment_method",
+        )
     error, _ = payments.complete_setup(ctx, intent, pm, allow_redisplay=None)
     if error is not None:
         error.extra["setup_intent"] = objects.snapshot(intent)
@@ -245,15 +277,20 @@ def _confirm_setup(ctx, intent, params):
 
 
 def list_setup_intents(ctx, params):
-    found = [si for si in ctx.account.all("setup_intent")
-             if (not params.get("customer") or si["customer"] == params["customer"])
-             and (not params.get("payment_method")
-                  or si["payment_method"] == params["payment_method"])
-             and queries.created_matches(si["created"], params.get("created"))]
+    found = [
+        si
+        for si in ctx.account.all("setup_intent")
+        if (not params.get("customer") or si["customer"] == params["customer"])
+        and (not params.get("payment_method") or si["payment_method"] == params["payment_method"])
+        and queries.created_matches(si["created"], params.get("created"))
+    ]
     return queries.page(ctx.account, found, params, "/v1/setup_intents", "setupintent")
 
 
 def list_setup_attempts(ctx, params):
-    found = [sa for sa in ctx.account.all("setup_attempt")
-             if sa["setup_intent"] == params["setup_intent"]]
+    found = [
+        sa
+        for sa in ctx.account.all("setup_attempt")
+        if sa["setup_intent"] == params["setup_intent"]
+    ]
     return queries.page(ctx.account, found, params, "/v1/setup_attempts", "setup attempt")

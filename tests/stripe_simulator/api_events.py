@@ -16,19 +16,23 @@ def list_events(ctx, params):
     def wanted(event_type):
         if not types:
             return True
-        return any(event_type == t or (t.endswith("*") and event_type.startswith(t[:-1]))
-                   for t in types)
+        return any(
+            event_type == t or (t.endswith("*") and event_type.startswith(t[:-1])) for t in types
+        )
 
-    found = [e for e in ctx.account.all("event")
-             if wanted(e["type"]) and queries.created_matches(e["created"],
-                                                              params.get("created"))]
+    found = [
+        e
+        for e in ctx.account.all("event")
+        if wanted(e["type"]) and queries.created_matches(e["created"], params.get("created"))
+    ]
     return queries.page(ctx.account, found, params, "/v1/events", "event")
 
 
 def create_webhook_endpoint(ctx, params):
     if not params["url"].startswith(("http://", "https://")):
-        raise errors.invalid_request("Invalid URL: the URL must be http(s).",
-                                     code="url_invalid", param="url")
+        raise errors.invalid_request(
+            "Invalid URL: the URL must be http(s).", code="url_invalid", param="url"
+        )
     endpoint = ctx.account.add(objects.webhook_endpoint(params, ctx.api_version))
     secret = f"whsec_{ids.random_token(32)}"
     ctx.account.remember(endpoint["id"], secret=secret)
@@ -37,8 +41,9 @@ def create_webhook_endpoint(ctx, params):
 
 
 def retrieve_webhook_endpoint(ctx, params, webhook_endpoint):
-    return queries.render(ctx.account, ctx.get("webhook_endpoint", webhook_endpoint),
-                          params.get("expand"))
+    return queries.render(
+        ctx.account, ctx.get("webhook_endpoint", webhook_endpoint), params.get("expand")
+    )
 
 
 def update_webhook_endpoint(ctx, params, webhook_endpoint):
@@ -60,8 +65,13 @@ def delete_webhook_endpoint(ctx, params, webhook_endpoint):
 
 
 def list_webhook_endpoints(ctx, params):
-    return queries.page(ctx.account, ctx.account.all("webhook_endpoint"), params,
-                        "/v1/webhook_endpoints", "webhook endpoint")
+    return queries.page(
+        ctx.account,
+        ctx.account.all("webhook_endpoint"),
+        params,
+        "/v1/webhook_endpoints",
+        "webhook endpoint",
+    )
 
 
 def endpoint_targets(account, event_type):

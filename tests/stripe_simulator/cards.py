@@ -17,11 +17,11 @@ class CardFacts:
     funding: str = "credit"
     country: str = "US"
     # Outcome when the card is charged.
-    decline: str = None            # decline code (None: approved)
-    code: str = "card_declined"    # error code Stripe reports with the decline
-    verification: str = "none"     # cardholder_verification_method on the receipt
+    decline: str = None  # decline code (None: approved)
+    code: str = "card_declined"  # error code Stripe reports with the decline
+    verification: str = "none"  # cardholder_verification_method on the receipt
     read_method: str = "contactless_emv"
-    refund_fails: bool = False     # refunds succeed, then fail asynchronously
+    refund_fails: bool = False  # refunds succeed, then fail asynchronously
     # Online test cards: saving works, charging without the card declines
     # (MOTO and saved cards), or asks for authentication (saved cards only;
     # MOTO is exempt from SCA).
@@ -59,27 +59,22 @@ _CARDS = {
     "36227206271667": CardFacts("diners"),
     "3566002020360505": CardFacts("jcb", country="JP"),
     "6200000000000005": CardFacts("unionpay", country="CN"),
-    "4506445006931933": CardFacts("interac", funding="debit", country="CA",
-                                  read_method="contact_emv"),
+    "4506445006931933": CardFacts(
+        "interac", funding="debit", country="CA", read_method="contact_emv"
+    ),
     "6280000360000978": CardFacts("eftpos_au", funding="debit", country="AU"),
     "4000050360000001": CardFacts("visa", funding="debit", country="AU"),
     "5555050360000080": CardFacts("mastercard", funding="debit", country="AU"),
-    "4001007020000002": CardFacts("visa", verification="offline_pin",
-                                  read_method="contact_emv"),
-    "4000008260000075": CardFacts("visa", verification="offline_pin",
-                                  read_method="contact_emv"),
-    "4001000360000005": CardFacts("visa", verification="online_pin",
-                                  read_method="contact_emv"),
-    "4000002760000008": CardFacts("visa", verification="online_pin",
-                                  read_method="contact_emv"),
+    "4001007020000002": CardFacts("visa", verification="offline_pin", read_method="contact_emv"),
+    "4000008260000075": CardFacts("visa", verification="offline_pin", read_method="contact_emv"),
+    "4001000360000005": CardFacts("visa", verification="online_pin", read_method="contact_emv"),
+    "4000002760000008": CardFacts("visa", verification="online_pin", read_method="contact_emv"),
     "4000000000000002": CardFacts("visa", decline="generic_decline"),
     "4000000000009995": CardFacts("visa", decline="insufficient_funds"),
     "4000000000009987": CardFacts("visa", decline="lost_card"),
     "4000000000009979": CardFacts("visa", decline="stolen_card"),
-    "4000000000000069": CardFacts("visa", decline="expired_card",
-                                  code="expired_card"),
-    "4000000000000119": CardFacts("visa", decline="processing_error",
-                                  code="processing_error"),
+    "4000000000000069": CardFacts("visa", decline="expired_card", code="expired_card"),
+    "4000000000000119": CardFacts("visa", decline="processing_error", code="processing_error"),
     "4000000000005126": CardFacts("visa", refund_fails=True),
     # Online test cards, used for MOTO (type=card) and saved cards:
     # attaching works, charging it later declines / asks for authentication.
@@ -103,23 +98,21 @@ INTERAC_REFUND_DECLINES = {1, 5, 55, 65, 75}
 _MESSAGES = {
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
-    "processing_error": "An error occurred while processing your card. "
-                        "Try again in a little bit.",
+    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
     "incorrect_pin": "Your card's PIN is incorrect.",
     "pin_try_exceeded": "The allowable number of PIN tries has been exceeded.",
     "online_or_offline_pin_required": "Your card requires a PIN. Insert the card "
-                                      "and enter the PIN.",
+    "and enter the PIN.",
     "authentication_required": "Your card was declined. This transaction requires authentication.",
     "incorrect_number": "Your card number is incorrect.",
     "test_mode_live_card": "Your card was declined. Your request was in test mode, "
-                           "but used a non test (live) card. For a list of valid test "
-                           "cards, visit: https://stripe.com/docs/testing.",
+    "but used a non test (live) card. For a list of valid test "
+    "cards, visit: https://stripe.com/docs/testing.",
 }
 
 
 def decline(decline_code, code="card_declined"):
-    return Decline(code, decline_code,
-                   _MESSAGES.get(decline_code, "Your card was declined."))
+    return Decline(code, decline_code, _MESSAGES.get(decline_code, "Your card was declined."))
 
 
 def luhn_valid(number):
@@ -180,9 +173,12 @@ def evaluate_setup(number):
     """Saving a card: every decline card fails authentication."""
     card = facts(number)
     if card is None or card.decline:
-        return Decline("setup_intent_authentication_failure", None,
-                       "The latest attempt to set up the payment method has "
-                       "failed because authentication failed.")
+        return Decline(
+            "setup_intent_authentication_failure",
+            None,
+            "The latest attempt to set up the payment method has "
+            "failed because authentication failed.",
+        )
     return None
 
 

@@ -2,8 +2,7 @@
 
 
 class Context:
-    def __init__(self, sim, account, request_id=None, idempotency_key=None,
-                 api_version=None):
+    def __init__(self, sim, account, request_id=None, idempotency_key=None, api_version=None):
         self.sim = sim
         self.account = account
         self.request_id = request_id

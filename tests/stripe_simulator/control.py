@@ -28,16 +28,27 @@ _ROUTES = [
     ("POST", r"accounts/configure", lambda sim, a, b, q: sim.configure_account(**b)),
     ("GET", r"objects", lambda sim, a, b, q: sim.account_objects(q["api_key"], q["kind"])),
     ("POST", r"readers", lambda sim, a, b, q: sim.add_reader(**b)),
-    ("POST", r"readers/(?P<reader>[^/]+)/present_payment_method",
-     lambda sim, a, b, q: sim.present_payment_method(a["reader"], **b)),
-    ("POST", r"readers/(?P<reader>[^/]+)/online",
-     lambda sim, a, b, q: sim.set_reader_online(a["reader"], b["online"])),
-    ("POST", r"readers/(?P<reader>[^/]+)/expire_action",
-     lambda sim, a, b, q: sim.expire_reader_action(a["reader"])),
-    ("POST", r"readers/(?P<reader>[^/]+)/customer_cancel",
-     lambda sim, a, b, q: sim.customer_cancel(a["reader"])),
-    ("POST", r"refunds/(?P<refund>[^/]+)/fail",
-     lambda sim, a, b, q: sim.fail_refund(a["refund"])),
+    (
+        "POST",
+        r"readers/(?P<reader>[^/]+)/present_payment_method",
+        lambda sim, a, b, q: sim.present_payment_method(a["reader"], **b),
+    ),
+    (
+        "POST",
+        r"readers/(?P<reader>[^/]+)/online",
+        lambda sim, a, b, q: sim.set_reader_online(a["reader"], b["online"]),
+    ),
+    (
+        "POST",
+        r"readers/(?P<reader>[^/]+)/expire_action",
+        lambda sim, a, b, q: sim.expire_reader_action(a["reader"]),
+    ),
+    (
+        "POST",
+        r"readers/(?P<reader>[^/]+)/customer_cancel",
+        lambda sim, a, b, q: sim.customer_cancel(a["reader"]),
+    ),
+    ("POST", r"refunds/(?P<refund>[^/]+)/fail", lambda sim, a, b, q: sim.fail_refund(a["refund"])),
     ("GET", r"faults", lambda sim, a, b, q: sim.pending_faults()),
     ("POST", r"faults", lambda sim, a, b, q: sim.inject_fault(**b)),
     ("DELETE", r"faults", lambda sim, a, b, q: sim.clear_faults()),
@@ -53,8 +64,9 @@ _ROUTES = [
     # The virtual reader page's data: what each reader shows (reader_page.py).
     ("GET", r"screens", lambda sim, a, b, q: reader_page.screens(sim, q.get("api_key"))),
 ]
-_COMPILED = [(method, re.compile(f"^{PREFIX}{pattern}$"), call)
-             for method, pattern, call in _ROUTES]
+_COMPILED = [
+    (method, re.compile(f"^{PREFIX}{pattern}$"), call) for method, pattern, call in _ROUTES
+]
 
 
 def handle(sim, method, path, query, body):
@@ -63,8 +75,9 @@ def handle(sim, method, path, query, body):
         found = pattern.match(path)
         if found and route_method == method:
             try:
-                result = call(sim, found.groupdict(), _body(body) if method == "POST"
-                              else {}, _query(query))
+                result = call(
+                    sim, found.groupdict(), _body(body) if method == "POST" else {}, _query(query)
+                )
             except errors.StripeError as error:
                 return error.status, error.body()
             except TimeoutError as error:

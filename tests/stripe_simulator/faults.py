@@ -38,13 +38,18 @@ class Fault:
         self.error = dict(error or {})
 
     def matches(self, method, path):
-        return ((self.method is None or self.method == method)
-                and (self.path is None or self.path.search(path) is not None))
+        return (self.method is None or self.method == method) and (
+            self.path is None or self.path.search(path) is not None
+        )
 
     def describe(self):
-        return {"kind": self.kind, "remaining": self.remaining,
-                "path": self.path.pattern if self.path else None,
-                "method": self.method, "after_apply": self.after_apply}
+        return {
+            "kind": self.kind,
+            "remaining": self.remaining,
+            "path": self.path.pattern if self.path else None,
+            "method": self.method,
+            "after_apply": self.after_apply,
+        }
 
 
 class FaultInjector:
@@ -52,8 +57,9 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults = []
 
-    def add(self, kind, count=1, path=None, method=None, after_apply=False, status=None,
-            error=None):
+    def add(
+        self, kind, count=1, path=None, method=None, after_apply=False, status=None, error=None
+    ):
         fault = Fault(kind, count, path, method, after_apply, status, error)
         with self._lock:
             self._faults.append(fault)

@@ -33,31 +33,45 @@ GATED_PARAMETERS = {
 
 # Endpoint -> stripe-python 16 typed parameters, for what the 2022 spec lacks.
 SDK_PARAMETERS = {
-    ("POST", "/v1/terminal/readers/{reader}/process_payment_intent"):
-        "stripe.params.terminal:ReaderProcessPaymentIntentParams",
-    ("POST", "/v1/terminal/readers/{reader}/process_setup_intent"):
-        "stripe.params.terminal:ReaderProcessSetupIntentParams",
-    ("POST", "/v1/terminal/readers/{reader}/collect_payment_method"):
-        "stripe.params.terminal:ReaderCollectPaymentMethodParams",
-    ("POST", "/v1/terminal/readers/{reader}/confirm_payment_intent"):
-        "stripe.params.terminal:ReaderConfirmPaymentIntentParams",
-    ("POST", "/v1/terminal/readers/{reader}/refund_payment"):
-        "stripe.params.terminal:ReaderRefundPaymentParams",
-    ("POST", "/v1/terminal/readers/{reader}/set_reader_display"):
-        "stripe.params.terminal:ReaderSetReaderDisplayParams",
-    ("POST", "/v1/test_helpers/terminal/readers/{reader}/present_payment_method"):
-        "stripe.params.test_helpers.terminal:ReaderPresentPaymentMethodParams",
+    (
+        "POST",
+        "/v1/terminal/readers/{reader}/process_payment_intent",
+    ): "stripe.params.terminal:ReaderProcessPaymentIntentParams",
+    (
+        "POST",
+        "/v1/terminal/readers/{reader}/process_setup_intent",
+    ): "stripe.params.terminal:ReaderProcessSetupIntentParams",
+    (
+        "POST",
+        "/v1/terminal/readers/{reader}/collect_payment_method",
+    ): "stripe.params.terminal:ReaderCollectPaymentMethodParams",
+    (
+        "POST",
+        "/v1/terminal/readers/{reader}/confirm_payment_intent",
+    ): "stripe.params.terminal:ReaderConfirmPaymentIntentParams",
+    (
+        "POST",
+        "/v1/terminal/readers/{reader}/refund_payment",
+    ): "stripe.params.terminal:ReaderRefundPaymentParams",
+    (
+        "POST",
+        "/v1/terminal/readers/{reader}/set_reader_display",
+    ): "stripe.params.terminal:ReaderSetReaderDisplayParams",
+    (
+        "POST",
+        "/v1/test_helpers/terminal/readers/{reader}/present_payment_method",
+    ): "stripe.params.test_helpers.terminal:ReaderPresentPaymentMethodParams",
     ("POST", "/v1/payment_intents"): "stripe.params:PaymentIntentCreateParams",
     ("POST", "/v1/payment_intents/{intent}"): "stripe.params:PaymentIntentUpdateParams",
-    ("POST", "/v1/payment_intents/{intent}/confirm"):
-        "stripe.params:PaymentIntentConfirmParams",
-    ("POST", "/v1/payment_intents/{intent}/capture"):
-        "stripe.params:PaymentIntentCaptureParams",
+    ("POST", "/v1/payment_intents/{intent}/confirm"): "stripe.params:PaymentIntentConfirmParams",
+    ("POST", "/v1/payment_intents/{intent}/capture"): "stripe.params:PaymentIntentCaptureParams",
     ("POST", "/v1/setup_intents"): "stripe.params:SetupIntentCreateParams",
     ("POST", "/v1/customers"): "stripe.params:CustomerCreateParams",
     ("POST", "/v1/customers/{customer}"): "stripe.params:CustomerUpdateParams",
-    ("GET", "/v1/customers/{customer}/payment_methods"):
-        "stripe.params:CustomerPaymentMethodListParams",
+    (
+        "GET",
+        "/v1/customers/{customer}/payment_methods",
+    ): "stripe.params:CustomerPaymentMethodListParams",
     ("GET", "/v1/payment_methods"): "stripe.params:PaymentMethodListParams",
     ("POST", "/v1/refunds"): "stripe.params:RefundCreateParams",
     ("POST", "/v1/terminal/locations"): "stripe.params.terminal:LocationCreateParams",
@@ -67,16 +81,21 @@ SDK_PARAMETERS = {
 
 # Reference files ------------------------------------------------------------------
 
+
 def reference_dir():
-    candidates = [os.environ.get("STRIPE_OPENAPI_DIR"),
-                  os.path.join(_REPO, "..", "shared", "stripe-openapi"),
-                  "/work/shared/stripe-openapi"]
+    candidates = [
+        os.environ.get("STRIPE_OPENAPI_DIR"),
+        os.path.join(_REPO, "..", "shared", "stripe-openapi"),
+        "/work/shared/stripe-openapi",
+    ]
     for candidate in candidates:
         if candidate and os.path.isfile(os.path.join(candidate, "fixtures3.json")):
             return candidate
-    pytest.fail("Stripe's OpenAPI reference (fixtures3.json, spec3-2022-04-12.json) was "
-                "not found: set STRIPE_OPENAPI_DIR, or put it at ../shared/stripe-openapi "
-                f"beside the repository. Looked in: {[c for c in candidates if c]}")
+    pytest.fail(
+        "Stripe's OpenAPI reference (fixtures3.json, spec3-2022-04-12.json) was "
+        "not found: set STRIPE_OPENAPI_DIR, or put it at ../shared/stripe-openapi "
+        f"beside the repository. Looked in: {[c for c in candidates if c]}"
+    )
 
 
 @functools.cache
@@ -93,6 +112,7 @@ def spec():
 
 # Objects ------------------------------------------------------------------------------
 
+
 def json_type(value):
     if isinstance(value, bool):
         return "boolean"
@@ -108,7 +128,7 @@ def shape_problems(example, actual, path, skip=()):
     for key, expected in example.items():
         where = f"{path}.{key}"
         if key == variant and key != "type" and actual.get("type") != variant:
-            continue            # another variant of a type-keyed hash
+            continue  # another variant of a type-keyed hash
         if key not in actual:
             problems.append(f"{where}: missing")
             continue
@@ -117,7 +137,7 @@ def shape_problems(example, actual, path, skip=()):
             continue
         if json_type(expected) != json_type(value):
             problems.append(f"{where}: {json_type(value)} instead of {json_type(expected)}")
-        elif isinstance(expected, dict) and key != "metadata":   # metadata: free keys
+        elif isinstance(expected, dict) and key != "metadata":  # metadata: free keys
             problems += shape_problems(expected, value, where, skip)
         elif isinstance(expected, list) and expected and value:
             if isinstance(expected[0], dict) and isinstance(value[0], dict):
@@ -131,13 +151,18 @@ def example_for(obj):
     if obj.get("deleted"):
         return fixtures().get(f"deleted_{kind}")
     if kind == "list":
-        return fixtures()["charge"]["refunds"]       # Stripe's example of a list
+        return fixtures()["charge"]["refunds"]  # Stripe's example of a list
     if kind == "search_result":
         schema = spec()["paths"]["/v1/customers/search"]["get"]["responses"]["200"]
         properties = schema["content"]["application/json"]["schema"]["properties"]
-        return {"object": "search_result", "data": [], "has_more": False,
-                "next_page": None, "url": "/v1/customers/search",
-                **{k: None for k in properties if k != "total_count"}}
+        return {
+            "object": "search_result",
+            "data": [],
+            "has_more": False,
+            "next_page": None,
+            "url": "/v1/customers/search",
+            **{k: None for k in properties if k != "total_count"},
+        }
     return fixtures().get(kind)
 
 
@@ -168,6 +193,7 @@ def object_problems(obj):
 
 
 # Request parameters ---------------------------------------------------------------------
+
 
 def _template_pattern(template):
     return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
@@ -224,9 +250,14 @@ def _spec_root(method, template):
     if method == "POST":
         body = operation.get("requestBody", {}).get("content", {})
         return body.get("application/x-www-form-urlencoded", {}).get("schema", {})
-    return {"type": "object", "properties": {
-        p["name"]: p.get("schema", {}) for p in operation.get("parameters", [])
-        if p["in"] == "query"}}
+    return {
+        "type": "object",
+        "properties": {
+            p["name"]: p.get("schema", {})
+            for p in operation.get("parameters", [])
+            if p["in"] == "query"
+        },
+    }
 
 
 def _in_spec(method, template, keys):
@@ -247,18 +278,19 @@ def _typed_fields(module_name, class_name):
     module = importlib.import_module(module_name)
     cls = getattr(module, class_name)
     # Top-level classes also carry the SDK's request options (api_key, ...).
-    options = set(RequestOptions.__annotations__) if "api_key" in cls.__annotations__ \
-        else set()
+    options = set(RequestOptions.__annotations__) if "api_key" in cls.__annotations__ else set()
     fields = {}
     for name, annotation in cls.__annotations__.items():
         if name in options:
             continue
         text = annotation if isinstance(annotation, str) else repr(annotation)
-        nested = [n for n in re.findall(r"\b[A-Z]\w+", text)
-                  if is_typeddict(getattr(module, n, None))]
+        nested = [
+            n for n in re.findall(r"\b[A-Z]\w+", text) if is_typeddict(getattr(module, n, None))
+        ]
         free = "Dict[" in text or "UntypedStripeObject" in text
-        fields[name] = ("map" if free and not nested else
-                        (module.__name__, nested[0]) if nested else "value")
+        fields[name] = (
+            "map" if free and not nested else (module.__name__, nested[0]) if nested else "value"
+        )
     return fields
 
 
@@ -313,8 +345,11 @@ def parameter_problems(requests):
     problems = set()
     for entry in requests:
         # Requests a test sent wrong on purpose were refused as Stripe refuses them.
-        if not entry["params"] or entry["status"] == 401 or entry["error_code"] in (
-                "parameter_unknown", "parameter_missing"):
+        if (
+            not entry["params"]
+            or entry["status"] == 401
+            or entry["error_code"] in ("parameter_unknown", "parameter_missing")
+        ):
             continue
         template = template_for(entry["path"])
         if template is None:
@@ -324,7 +359,9 @@ def parameter_problems(requests):
             name = bracketed(keys)
             if (entry["method"], template, name) in GATED_PARAMETERS:
                 continue
-            if not (_in_spec(entry["method"], template, keys)
-                    or _in_sdk(entry["method"], template, keys)):
+            if not (
+                _in_spec(entry["method"], template, keys)
+                or _in_sdk(entry["method"], template, keys)
+            ):
                 problems.add(f"{entry['method']} {template}: {name}")
     return sorted(problems)

@@ -20,7 +20,7 @@ from .params import validate
 _logger = logging.getLogger(__name__)
 
 _SECRET_KEY = re.compile(r"^sk_test_[A-Za-z0-9_]+$")
-DROP = object()      # answer: close the connection without a response
+DROP = object()  # answer: close the connection without a response
 
 
 class Response:
@@ -68,17 +68,27 @@ class Gateway:
         request_id = ids.request_id()
         version = headers.get("Stripe-Version")
         key = headers.get("Idempotency-Key") if method == "POST" else None
-        answer_headers = {"Request-Id": request_id,
-                          "Stripe-Version": version or sim.api_version}
+        answer_headers = {"Request-Id": request_id, "Stripe-Version": version or sim.api_version}
         if key:
             answer_headers["Idempotency-Key"] = key
-        entry = {"method": method, "path": path, "api_key": None, "idempotency_key": key,
-                 "stripe_version": version,
-                 "status": None, "params": None, "request_id": request_id,
-                 "error_code": None, "replayed": False, "fault": None, "_key": None}
+        entry = {
+            "method": method,
+            "path": path,
+            "api_key": None,
+            "idempotency_key": key,
+            "stripe_version": version,
+            "status": None,
+            "params": None,
+            "request_id": request_id,
+            "error_code": None,
+            "replayed": False,
+            "fault": None,
+            "_key": None,
+        }
         try:
-            response = self._process(method, path, query, body, headers, key, version,
-                                     request_id, entry)
+            response = self._process(
+                method, path, query, body, headers, key, version, request_id, entry
+            )
         except errors.StripeError as error:
             response = Response(error.status, error.body(request_id), error.headers)
             entry["error_code"] = error.code
@@ -88,8 +98,7 @@ class Gateway:
         sim.log_request(entry)
         return response
 
-    def _process(self, method, path, query, body, headers, key, version, request_id,
-                 entry):
+    def _process(self, method, path, query, body, headers, key, version, request_id, entry):
         sim = self.sim
         api_key = authenticate(headers)
         entry.update(api_key=mask(api_key), _key=api_key)
@@ -105,34 +114,46 @@ class Gateway:
             if fault.kind == "error":
                 error = dict(fault.error)
                 raise errors.StripeError(
-                    fault.status, error.pop("type"), error.pop("message", "Injected error."),
-                    code=error.pop("code", None), param=error.pop("param", None),
-                    decline_code=error.pop("decline_code", None), extra=error or None)
+                    fault.status,
+                    error.pop("type"),
+                    error.pop("message", "Injected error."),
+                    code=error.pop("code", None),
+                    param=error.pop("param", None),
+                    decline_code=error.pop("decline_code", None),
+                    extra=error or None,
+                )
             if not fault.after_apply:
                 return DROP
         route, arguments = routes.match(method, path)
         if route is None:
             raise errors.unrecognized_url(method, path)
         if key:
-            stored = sim.idempotency.begin(
-                api_key, key, idempotency.fingerprint(method, path, raw))
+            stored = sim.idempotency.begin(api_key, key, idempotency.fingerprint(method, path, raw))
             if stored is not None:
                 entry["replayed"] = True
-                return DROP if fault else Response(
-                    stored.status, stored.body,
-                    dict(stored.headers, **{"Idempotent-Replayed": "true"}))
+                return (
+                    DROP
+                    if fault
+                    else Response(
+                        stored.status,
+                        stored.body,
+                        dict(stored.headers, **{"Idempotent-Replayed": "true"}),
+                    )
+                )
         try:
             sim.wait_latency()
             params = validate(route.fields, raw)
         except errors.StripeError:
             if key:
-                sim.idempotency.abandon(api_key, key)   # never started executing
+                sim.idempotency.abandon(api_key, key)  # never started executing
             raise
-        response = self._execute(route, arguments, params, api_key, key, version,
-                                 request_id)
+        response = self._execute(route, arguments, params, api_key, key, version, request_id)
         if key:
-            sim.idempotency.finish(api_key, key, idempotency.StoredResponse(
-                response.status, response.body, response.headers))
+            sim.idempotency.finish(
+                api_key,
+                key,
+                idempotency.StoredResponse(response.status, response.body, response.headers),
+            )
         if response.status >= 400:
             entry["error_code"] = response.body["error"].get("code")
         return DROP if fault else response

@@ -31,7 +31,7 @@ class IdempotencyStore:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._entries = {}      # (api_key, key) -> (fingerprint, StoredResponse|_RUNNING)
+        self._entries = {}  # (api_key, key) -> (fingerprint, StoredResponse|_RUNNING)
 
     def begin(self, api_key, key, request_fingerprint):
         """Return a stored answer to replay, or None after claiming the key."""

@@ -11,8 +11,14 @@ import hashlib
 
 from . import ids
 
-NULL_ADDRESS = {"city": None, "country": None, "line1": None, "line2": None,
-                "postal_code": None, "state": None}
+NULL_ADDRESS = {
+    "city": None,
+    "country": None,
+    "line1": None,
+    "line2": None,
+    "postal_code": None,
+    "state": None,
+}
 
 
 def address(values=None):
@@ -23,9 +29,13 @@ def address(values=None):
 
 def billing_details(values=None):
     values = values or {}
-    return {"address": address(values.get("address")),
-            "email": values.get("email"), "name": values.get("name"),
-            "phone": values.get("phone"), "tax_id": values.get("tax_id")}
+    return {
+        "address": address(values.get("address")),
+        "email": values.get("email"),
+        "name": values.get("name"),
+        "phone": values.get("phone"),
+        "tax_id": values.get("tax_id"),
+    }
 
 
 def fingerprint(number):
@@ -43,8 +53,13 @@ def list_envelope(items, url, has_more=False):
 
 
 def search_envelope(items, url, has_more=False, next_page=None):
-    return {"object": "search_result", "data": items, "has_more": has_more,
-            "next_page": next_page, "url": url}
+    return {
+        "object": "search_result",
+        "data": items,
+        "has_more": has_more,
+        "next_page": next_page,
+        "url": url,
+    }
 
 
 def deleted(obj, *extra_fields):
@@ -56,6 +71,7 @@ def deleted(obj, *extra_fields):
 
 # Terminal ---------------------------------------------------------------------
 
+
 def location(values):
     obj = {
         "id": ids.new_object_id("terminal.location"),
@@ -65,15 +81,22 @@ def location(values):
         "livemode": False,
         "metadata": values.get("metadata") or {},
     }
-    for optional in ("configuration_overrides", "phone", "address_kana",
-                     "address_kanji", "display_name_kana", "display_name_kanji"):
+    for optional in (
+        "configuration_overrides",
+        "phone",
+        "address_kana",
+        "address_kanji",
+        "display_name_kana",
+        "display_name_kanji",
+    ):
         if values.get(optional) is not None:
             obj[optional] = values[optional]
     return obj
 
 
-def reader(device_type, serial_number, label, location_id, metadata, status,
-           ip_address, software_version):
+def reader(
+    device_type, serial_number, label, location_id, metadata, status, ip_address, software_version
+):
     return {
         "id": ids.new_object_id("terminal.reader"),
         "object": "terminal.reader",
@@ -104,6 +127,7 @@ def reader_action(action_type, payload, status="in_progress"):
 
 # Customers and payment methods ------------------------------------------------
 
+
 def customer(values):
     return {
         "id": ids.new_object_id("customer"),
@@ -118,8 +142,12 @@ def customer(values):
         "discount": None,
         "email": values.get("email"),
         "invoice_prefix": values.get("invoice_prefix") or ids.random_token(8).upper(),
-        "invoice_settings": {"custom_fields": None, "default_payment_method": None,
-                             "footer": None, "rendering_options": None},
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
         "livemode": False,
         "metadata": values.get("metadata") or {},
         "name": values.get("name"),
@@ -171,8 +199,7 @@ def present_card_details(card, number, exp_month, exp_year, read_method):
     }
 
 
-def present_payment_method(method_type, card, number, exp_month, exp_year,
-                           read_method):
+def present_payment_method(method_type, card, number, exp_month, exp_year, read_method):
     details = present_card_details(card, number, exp_month, exp_year, read_method)
     if method_type == "interac_present":
         details.pop("wallet")
@@ -180,12 +207,24 @@ def present_payment_method(method_type, card, number, exp_month, exp_year,
     return _payment_method(method_type, details)
 
 
-def card_payment_method(card, number, exp_month, exp_year, *, customer_id=None,
-                        generated_from=None, allow_redisplay=None, cvc_check=None):
+def card_payment_method(
+    card,
+    number,
+    exp_month,
+    exp_year,
+    *,
+    customer_id=None,
+    generated_from=None,
+    allow_redisplay=None,
+    cvc_check=None,
+):
     details = {
         "brand": card.brand,
-        "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                   "cvc_check": cvc_check},
+        "checks": {
+            "address_line1_check": None,
+            "address_postal_code_check": None,
+            "cvc_check": cvc_check,
+        },
         "country": card.country,
         "display_brand": card.brand.replace("_", " ") if card.brand != "eftpos_au" else "eftpos",
         "exp_month": exp_month,
@@ -203,6 +242,7 @@ def card_payment_method(card, number, exp_month, exp_year, *, customer_id=None,
 
 
 # Payments ---------------------------------------------------------------------
+
 
 def payment_intent(values):
     intent_id = ids.new_object_id("payment_intent")
@@ -265,26 +305,45 @@ def payment_method_options(types, requested):
     if "interac_present" in types:
         options["interac_present"] = {}
     if "card" in types:
-        options["card"] = {"installments": None, "mandate_options": None,
-                           "network": None, "request_three_d_secure": "automatic",
-                           **(requested.get("card") or {})}
+        options["card"] = {
+            "installments": None,
+            "mandate_options": None,
+            "network": None,
+            "request_three_d_secure": "automatic",
+            **(requested.get("card") or {}),
+        }
     return options
 
 
 def charge_outcome(decline=None):
     if decline is None:
-        return {"advice_code": None, "network_advice_code": None,
-                "network_decline_code": None, "network_status": "approved_by_network",
-                "reason": None, "risk_level": "not_assessed",
-                "seller_message": "Payment complete.", "type": "authorized"}
-    never_retry = decline.decline_code in ("lost_card", "stolen_card", "pickup_card",
-                                           "fraudulent", "do_not_try_again")
-    return {"advice_code": "do_not_try_again" if never_retry else None,
-            "network_advice_code": None, "network_decline_code": None,
-            "network_status": "declined_by_network", "reason": decline.decline_code,
+        return {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
             "risk_level": "not_assessed",
-            "seller_message": "The bank did not return any further details with this decline.",
-            "type": "issuer_declined"}
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        }
+    never_retry = decline.decline_code in (
+        "lost_card",
+        "stolen_card",
+        "pickup_card",
+        "fraudulent",
+        "do_not_try_again",
+    )
+    return {
+        "advice_code": "do_not_try_again" if never_retry else None,
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": "declined_by_network",
+        "reason": decline.decline_code,
+        "risk_level": "not_assessed",
+        "seller_message": "The bank did not return any further details with this decline.",
+        "type": "issuer_declined",
+    }
 
 
 def charge(intent, payment_method, method_details, *, decline=None, captured=False):
@@ -301,8 +360,8 @@ def charge(intent, payment_method, method_details, *, decline=None, captured=Fal
         "application_fee_amount": intent["application_fee_amount"],
         "balance_transaction": ids.new_id("txn") if succeeded and captured else None,
         "billing_details": billing_details(),
-        "calculated_statement_descriptor": "SIMULATOR* " + (
-            intent["statement_descriptor_suffix"] or "STRIPE")[:10],
+        "calculated_statement_descriptor": "SIMULATOR* "
+        + (intent["statement_descriptor_suffix"] or "STRIPE")[:10],
         "captured": succeeded and captured,
         "created": ids.now(),
         "currency": intent["currency"],
@@ -340,11 +399,16 @@ def charge(intent, payment_method, method_details, *, decline=None, captured=Fal
 
 def receipt(card, read_method):
     """The EMV receipt fields of a card-present charge (made-up test values)."""
-    account_type = {"credit": "credit", "debit": "checking",
-                    "prepaid": "prepaid"}.get(card.funding, "unknown")
-    aid = {"visa": "A0000000031010", "mastercard": "A0000000041010",
-           "amex": "A00000002501", "discover": "A0000001523010",
-           "interac": "A0000002771010"}.get(card.brand, "A0000000000000")
+    account_type = {"credit": "credit", "debit": "checking", "prepaid": "prepaid"}.get(
+        card.funding, "unknown"
+    )
+    aid = {
+        "visa": "A0000000031010",
+        "mastercard": "A0000000041010",
+        "amex": "A00000002501",
+        "discover": "A0000001523010",
+        "interac": "A0000002771010",
+    }.get(card.brand, "A0000000000000")
     return {
         "account_type": account_type,
         "application_cryptogram": ids.random_token(16).upper(),
@@ -353,16 +417,26 @@ def receipt(card, read_method):
         "authorization_response_code": "3030",
         "cardholder_verification_method": card.verification,
         "dedicated_file_name": aid,
-        "terminal_verification_results": "0000008000" if read_method == "contact_emv"
+        "terminal_verification_results": "0000008000"
+        if read_method == "contact_emv"
         else "0000000000",
-        "transaction_status_information": "6800" if read_method == "contact_emv"
-        else "0000",
+        "transaction_status_information": "6800" if read_method == "contact_emv" else "0000",
     }
 
 
-def present_charge_details(method_type, card, number, exp_month, exp_year,
-                           read_method, *, amount_authorized, capture_before,
-                           generated_card, reader_id):
+def present_charge_details(
+    method_type,
+    card,
+    number,
+    exp_month,
+    exp_year,
+    read_method,
+    *,
+    amount_authorized,
+    capture_before,
+    generated_card,
+    reader_id,
+):
     """``payment_method_details`` of a card_present / interac_present charge."""
     details = {
         "amount_authorized": amount_authorized,
@@ -394,23 +468,30 @@ def present_charge_details(method_type, card, number, exp_month, exp_year,
         "wallet": {"type": "none"} if read_method == "contactless_emv" else None,
     }
     if method_type == "interac_present":
-        for name in ("amount_authorized", "capture_before", "offline",
-                     "incremental_authorization_supported", "overcapture_supported",
-                     "wallet"):
+        for name in (
+            "amount_authorized",
+            "capture_before",
+            "offline",
+            "incremental_authorization_supported",
+            "overcapture_supported",
+            "wallet",
+        ):
             details.pop(name)
     return {method_type: details, "type": method_type}
 
 
-def card_charge_details(card, number, exp_month, exp_year, *, amount, moto,
-                        cvc_check):
+def card_charge_details(card, number, exp_month, exp_year, *, amount, moto, cvc_check):
     """``payment_method_details`` of a card-not-present (``card``) charge."""
     return {
         "card": {
             "amount_authorized": amount,
             "authorization_code": ids.random_token(6).upper(),
             "brand": card.brand,
-            "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                       "cvc_check": cvc_check},
+            "checks": {
+                "address_line1_check": None,
+                "address_postal_code_check": None,
+                "cvc_check": cvc_check,
+            },
             "country": card.country,
             "exp_month": exp_month,
             "exp_year": exp_year,
@@ -448,10 +529,12 @@ def refund(charge_obj, amount, reason, metadata):
         "customer": charge_obj["customer"],
         "customer_account": None,
         "destination_details": {
-            "card": {"reference": ids.random_token(23).upper(),
-                     "reference_status": "available",
-                     "reference_type": "acquirer_reference_number",
-                     "type": "refund"},
+            "card": {
+                "reference": ids.random_token(23).upper(),
+                "reference_status": "available",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
             "type": "card",
         },
         "metadata": metadata or {},
@@ -466,6 +549,7 @@ def refund(charge_obj, amount, reason, metadata):
 
 
 # Setup ------------------------------------------------------------------------
+
 
 def setup_intent(values):
     intent_id = ids.new_object_id("setup_intent")
@@ -521,8 +605,8 @@ def setup_attempt(intent, payment_method, method_details, *, error=None):
 
 # Events and webhook endpoints -------------------------------------------------
 
-def event(event_type, obj, *, api_version, request_id, idempotency_key,
-          previous_attributes=None):
+
+def event(event_type, obj, *, api_version, request_id, idempotency_key, previous_attributes=None):
     data = {"object": snapshot(obj)}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes

@@ -35,12 +35,12 @@ class Str(Spec):
         if self.enum and value not in self.enum:
             choices = ", ".join(self.enum[:-1])
             choices = f"{choices}, or {self.enum[-1]}" if choices else self.enum[-1]
-            raise errors.invalid_request(
-                f"Invalid {name}: must be one of {choices}", param=name)
+            raise errors.invalid_request(f"Invalid {name}: must be one of {choices}", param=name)
         if len(value) > self.max_length:
             raise errors.invalid_request(
-                f"Invalid string: {value[:20]}...; must be at most "
-                f"{self.max_length} characters", param=name)
+                f"Invalid string: {value[:20]}...; must be at most {self.max_length} characters",
+                param=name,
+            )
         return value
 
 
@@ -59,16 +59,20 @@ class Int(Spec):
             number = None
         if number is None:
             raise errors.invalid_request(
-                f"Invalid integer: {value}", code="parameter_invalid_integer",
-                param=name)
+                f"Invalid integer: {value}", code="parameter_invalid_integer", param=name
+            )
         if self.minimum is not None and number < self.minimum:
             raise errors.invalid_request(
                 f"This value must be greater than or equal to {self.minimum}.",
-                code="parameter_invalid_integer", param=name)
+                code="parameter_invalid_integer",
+                param=name,
+            )
         if self.maximum is not None and number > self.maximum:
             raise errors.invalid_request(
                 f"This value must be less than or equal to {self.maximum}.",
-                code="parameter_invalid_integer", param=name)
+                code="parameter_invalid_integer",
+                param=name,
+            )
         return number
 
 
@@ -128,19 +132,20 @@ class Map(Spec):
             raise errors.invalid_request(f"Invalid hash: {name}", param=name)
         for key, item in value.items():
             if not isinstance(item, str):
-                raise errors.invalid_request(
-                    f"Invalid string: {item!r}", param=f"{name}[{key}]")
+                raise errors.invalid_request(f"Invalid string: {item!r}", param=f"{name}[{key}]")
             if len(key) > 40:
                 raise errors.invalid_request(
-                    f"Metadata keys can have up to 40 characters; {key!r} has "
-                    f"{len(key)}.", param=f"{name}[{key}]")
+                    f"Metadata keys can have up to 40 characters; {key!r} has {len(key)}.",
+                    param=f"{name}[{key}]",
+                )
             if len(item) > 500:
                 raise errors.invalid_request(
-                    "Metadata values can have up to 500 characters.",
-                    param=f"{name}[{key}]")
+                    "Metadata values can have up to 500 characters.", param=f"{name}[{key}]"
+                )
         if len(value) > self.max_keys:
             raise errors.invalid_request(
-                f"You can specify up to {self.max_keys} keys in {name}.", param=name)
+                f"You can specify up to {self.max_keys} keys in {name}.", param=name
+            )
         return dict(value)
 
 
@@ -159,8 +164,7 @@ class IntOrRange(Spec):
 
     def __call__(self, value, name):
         if isinstance(value, dict):
-            return validate({op: Int() for op in ("gt", "gte", "lt", "lte")},
-                            value, prefix=name)
+            return validate({op: Int() for op in ("gt", "gte", "lt", "lte")}, value, prefix=name)
         return {"eq": Int()(value, name)}
 
 
@@ -171,6 +175,7 @@ def required(spec):
 
 def validate(fields, raw, prefix=None):
     """Check ``raw`` against ``fields``; return the coerced values."""
+
     def full(key):
         return f"{prefix}[{key}]" if prefix else key
 
@@ -188,7 +193,10 @@ def validate(fields, raw, prefix=None):
                 f"You passed an empty string for '{name}'. We assume empty values "
                 f"are an attempt to unset a parameter; however '{name}' cannot be "
                 f"unset. You should remove '{name}' from your request or supply a "
-                "non-empty value.", code="parameter_invalid_empty", param=name)
+                "non-empty value.",
+                code="parameter_invalid_empty",
+                param=name,
+            )
         result[key] = fields[key](value, full(key))
     return result
 
@@ -217,7 +225,10 @@ LIST = {
     "ending_before": Str(),
     "expand": EXPAND,
 }
-SEARCH = {"query": Str(required=True), "limit": Int(minimum=1, maximum=100),
-          "page": Str(), "expand": EXPAND}
-ADDRESS = Obj(city=Str(), country=Str(), line1=Str(), line2=Str(),
-              postal_code=Str(), state=Str())
+SEARCH = {
+    "query": Str(required=True),
+    "limit": Int(minimum=1, maximum=100),
+    "page": Str(),
+    "expand": EXPAND,
+}
+ADDRESS = Obj(city=Str(), country=Str(), line1=Str(), line2=Str(), postal_code=Str(), state=Str())

@@ -8,7 +8,7 @@ from . import cards, errors, ids, objects
 from .money import format_amount
 
 PRESENT_TYPES = ("card_present", "interac_present")
-CAPTURE_WINDOW_SECONDS = 2 * 24 * 3600   # card-present authorizations lapse after 2 days
+CAPTURE_WINDOW_SECONDS = 2 * 24 * 3600  # card-present authorizations lapse after 2 days
 
 
 class CardInput:
@@ -27,13 +27,22 @@ class CardInput:
 def create_payment_method(ctx, card_input, allow_redisplay=None):
     if card_input.method_type == "card":
         pm = objects.card_payment_method(
-            card_input.facts, card_input.number, card_input.exp_month,
-            card_input.exp_year, allow_redisplay=allow_redisplay,
-            cvc_check="pass" if card_input.cvc else None)
+            card_input.facts,
+            card_input.number,
+            card_input.exp_month,
+            card_input.exp_year,
+            allow_redisplay=allow_redisplay,
+            cvc_check="pass" if card_input.cvc else None,
+        )
     else:
         pm = objects.present_payment_method(
-            card_input.method_type, card_input.facts, card_input.number,
-            card_input.exp_month, card_input.exp_year, card_input.read_method)
+            card_input.method_type,
+            card_input.facts,
+            card_input.number,
+            card_input.exp_month,
+            card_input.exp_year,
+            card_input.read_method,
+        )
     return ctx.account.add(pm, number=card_input.number)
 
 
@@ -44,10 +53,9 @@ def attach(ctx, payment_method, customer_id):
 
 def _captures_later(intent, method_type):
     if method_type == "interac_present":
-        return False            # single-message network: always captured at once
+        return False  # single-message network: always captured at once
     if method_type == "card_present":
-        option = (intent["payment_method_options"].get("card_present") or {}).get(
-            "capture_method")
+        option = (intent["payment_method_options"].get("card_present") or {}).get("capture_method")
         if option in ("manual", "manual_preferred"):
             return True
     return intent["capture_method"] == "manual"
@@ -55,13 +63,14 @@ def _captures_later(intent, method_type):
 
 def _decline_error(decline, charge_obj, payment_method):
     return errors.card_error(
-        decline.code, decline.message, decline_code=decline.decline_code,
-        extra={"charge": charge_obj["id"],
-               "payment_method": objects.snapshot(payment_method)})
+        decline.code,
+        decline.message,
+        decline_code=decline.decline_code,
+        extra={"charge": charge_obj["id"], "payment_method": objects.snapshot(payment_method)},
+    )
 
 
-def authorize(ctx, intent, payment_method, *, channel, reader_id=None, tip=0,
-              allow_redisplay=None):
+def authorize(ctx, intent, payment_method, *, channel, reader_id=None, tip=0, allow_redisplay=None):
     """Charge ``payment_method`` for ``intent``; return None or the card error.
 
     ``channel``: ``present`` (reader), ``moto`` (keyed on a reader) or
@@ -79,21 +88,30 @@ def authorize(ctx, intent, payment_method, *, channel, reader_id=None, tip=0,
 
     if method_type in PRESENT_TYPES:
         details = objects.present_charge_details(
-            method_type, card, number,
+            method_type,
+            card,
+            number,
             payment_method[method_type]["exp_month"],
             payment_method[method_type]["exp_year"],
             payment_method[method_type]["read_method"],
             amount_authorized=intent["amount"] if decline is None else None,
             capture_before=ids.now() + CAPTURE_WINDOW_SECONDS if later else None,
-            generated_card=None, reader_id=reader_id)
+            generated_card=None,
+            reader_id=reader_id,
+        )
     else:
         details = objects.card_charge_details(
-            card, number, payment_method["card"]["exp_month"],
-            payment_method["card"]["exp_year"], amount=intent["amount"],
+            card,
+            number,
+            payment_method["card"]["exp_month"],
+            payment_method["card"]["exp_year"],
+            amount=intent["amount"],
             moto=channel == "moto",
-            cvc_check=payment_method["card"]["checks"]["cvc_check"])
-    charge_obj = account.add(objects.charge(
-        intent, payment_method, details, decline=decline, captured=not later))
+            cvc_check=payment_method["card"]["checks"]["cvc_check"],
+        )
+    charge_obj = account.add(
+        objects.charge(intent, payment_method, details, decline=decline, captured=not later)
+    )
     intent["latest_charge"] = charge_obj["id"]
 
     if decline is not None:
@@ -133,15 +151,19 @@ def _save_for_later(ctx, intent, payment_method, charge_obj, allow_redisplay):
         return
     present = payment_method[payment_method["type"]]
     generated = objects.card_payment_method(
-        cards.describe(number), number, present["exp_month"], present["exp_year"],
-        generated_from={"charge": charge_obj["id"],
-                        "payment_method_details": objects.snapshot(
-                            charge_obj["payment_method_details"]),
-                        "setup_attempt": None},
-        allow_redisplay=allow_redisplay)
+        cards.describe(number),
+        number,
+        present["exp_month"],
+        present["exp_year"],
+        generated_from={
+            "charge": charge_obj["id"],
+            "payment_method_details": objects.snapshot(charge_obj["payment_method_details"]),
+            "setup_attempt": None,
+        },
+        allow_redisplay=allow_redisplay,
+    )
     account.add(generated, number=number, saved=True)
-    charge_obj["payment_method_details"][payment_method["type"]]["generated_card"] = \
-        generated["id"]
+    charge_obj["payment_method_details"][payment_method["type"]]["generated_card"] = generated["id"]
     if intent["customer"]:
         attach(ctx, generated, intent["customer"])
 
@@ -149,8 +171,7 @@ def _save_for_later(ctx, intent, payment_method, charge_obj, allow_redisplay):
 def capture(ctx, intent, amount=None):
     charge_obj = ctx.get("charge", intent["latest_charge"])
     amount = intent["amount_capturable"] if amount is None else amount
-    charge_obj.update(captured=True, amount_captured=amount,
-                      balance_transaction=ids.new_id("txn"))
+    charge_obj.update(captured=True, amount_captured=amount, balance_transaction=ids.new_id("txn"))
     refresh_refunds(ctx.account, charge_obj)
     intent.update(status="succeeded", amount_capturable=0, amount_received=amount)
     ctx.emit("charge.captured", charge_obj)
@@ -163,36 +184,42 @@ def cancel(ctx, intent, reason):
         charge_obj = ctx.get("charge", intent["latest_charge"])
         charge_obj.update(amount_refunded=charge_obj["amount"], refunded=True)
         ctx.emit("charge.refunded", charge_obj)
-    intent.update(status="canceled", canceled_at=ids.now(),
-                  cancellation_reason=reason, amount_capturable=0)
+    intent.update(
+        status="canceled", canceled_at=ids.now(), cancellation_reason=reason, amount_capturable=0
+    )
     ctx.emit("payment_intent.canceled", intent)
 
 
 # Refunds ---------------------------------------------------------------------
+
 
 def refunds_of(account, charge_obj):
     return [r for r in account.all("refund") if r["charge"] == charge_obj["id"]]
 
 
 def refundable(account, charge_obj):
-    counted = sum(r["amount"] for r in refunds_of(account, charge_obj)
-                  if r["status"] in ("succeeded", "pending", "requires_action"))
+    counted = sum(
+        r["amount"]
+        for r in refunds_of(account, charge_obj)
+        if r["status"] in ("succeeded", "pending", "requires_action")
+    )
     return charge_obj["amount_captured"] - counted
 
 
 def refresh_refunds(account, charge_obj):
     """Recompute the charge's refund totals and its embedded refunds list."""
     refunds = refunds_of(account, charge_obj)
-    uncaptured = charge_obj["amount"] - charge_obj["amount_captured"] \
-        if charge_obj["captured"] else 0
+    uncaptured = (
+        charge_obj["amount"] - charge_obj["amount_captured"] if charge_obj["captured"] else 0
+    )
     charge_obj["amount_refunded"] = uncaptured + sum(
-        r["amount"] for r in refunds if r["status"] != "failed"
-        and r["status"] != "canceled")
+        r["amount"] for r in refunds if r["status"] != "failed" and r["status"] != "canceled"
+    )
     charge_obj["refunded"] = charge_obj["amount_refunded"] >= charge_obj["amount"]
     newest = list(reversed(refunds))
     charge_obj["refunds"] = objects.list_envelope(
-        [objects.snapshot(r) for r in newest[:10]], charge_obj["refunds"]["url"],
-        len(newest) > 10)
+        [objects.snapshot(r) for r in newest[:10]], charge_obj["refunds"]["url"], len(newest) > 10
+    )
 
 
 def check_refund(account, charge_obj, amount):
@@ -200,24 +227,27 @@ def check_refund(account, charge_obj, amount):
     if charge_obj["status"] != "succeeded":
         raise errors.invalid_request(
             f"Charge {charge_obj['id']} has no successful payment to refund.",
-            code="charge_not_refundable")
+            code="charge_not_refundable",
+        )
     if not charge_obj["captured"]:
         raise errors.invalid_request(
             f"Charge {charge_obj['id']} has not been captured. Cancel its "
             "PaymentIntent to release the authorization instead of refunding it.",
-            code="charge_not_refundable")
+            code="charge_not_refundable",
+        )
     remaining = refundable(account, charge_obj)
     if remaining <= 0:
         raise errors.invalid_request(
-            f"Charge {charge_obj['id']} has already been refunded.",
-            code="charge_already_refunded")
+            f"Charge {charge_obj['id']} has already been refunded.", code="charge_already_refunded"
+        )
     amount = remaining if amount is None else amount
     if amount > remaining:
         currency = charge_obj["currency"]
         raise errors.invalid_request(
             f"Refund amount ({format_amount(amount, currency)}) is greater than "
             f"unrefunded amount on charge ({format_amount(remaining, currency)})",
-            param="amount")
+            param="amount",
+        )
     return amount
 
 
@@ -237,11 +267,12 @@ def fail_refund(ctx, refund_obj, reason="expired_or_canceled_card"):
     """A refund that had succeeded bounces back, as Stripe reports later."""
     if refund_obj["status"] not in ("succeeded", "pending"):
         raise errors.invalid_request(
-            f"Refund {refund_obj['id']} has status {refund_obj['status']} and "
-            "can no longer fail.")
+            f"Refund {refund_obj['id']} has status {refund_obj['status']} and can no longer fail."
+        )
     previous = refund_obj["status"]
-    refund_obj.update(status="failed", failure_reason=reason,
-                      failure_balance_transaction=ids.new_id("txn"))
+    refund_obj.update(
+        status="failed", failure_reason=reason, failure_balance_transaction=ids.new_id("txn")
+    )
     charge_obj = ctx.get("charge", refund_obj["charge"])
     refresh_refunds(ctx.account, charge_obj)
     ctx.emit("refund.updated", refund_obj, {"status": previous})
@@ -250,6 +281,7 @@ def fail_refund(ctx, refund_obj, reason="expired_or_canceled_card"):
 
 
 # Saving cards without paying (SetupIntents) -------------------------------------
+
 
 def complete_setup(ctx, intent, payment_method, *, allow_redisplay, reader_id=None):
     """Save ``payment_method`` through ``intent``; return (error, generated_card)."""
@@ -260,13 +292,25 @@ def complete_setup(ctx, intent, payment_method, *, allow_redisplay, reader_id=No
     attempt = objects.setup_attempt(intent, payment_method, None)
     failure = cards.evaluate_setup(number)
     if failure is not None:
-        error = errors.StripeError(402, "card_error", failure.message, code=failure.code,
-                                   extra={"payment_method": objects.snapshot(payment_method)})
-        attempt.update(status="failed", setup_error=error.to_dict(),
-                       payment_method_details=_attempt_details(payment_method, None))
+        error = errors.StripeError(
+            402,
+            "card_error",
+            failure.message,
+            code=failure.code,
+            extra={"payment_method": objects.snapshot(payment_method)},
+        )
+        attempt.update(
+            status="failed",
+            setup_error=error.to_dict(),
+            payment_method_details=_attempt_details(payment_method, None),
+        )
         account.add(attempt)
-        intent.update(status="requires_payment_method", latest_attempt=attempt["id"],
-                      last_setup_error=error.to_dict(), payment_method=None)
+        intent.update(
+            status="requires_payment_method",
+            latest_attempt=attempt["id"],
+            last_setup_error=error.to_dict(),
+            payment_method=None,
+        )
         ctx.emit("setup_intent.setup_failed", intent)
         return error, None
 
@@ -278,23 +322,39 @@ def complete_setup(ctx, intent, payment_method, *, allow_redisplay, reader_id=No
     else:
         present = payment_method[method_type]
         saved = objects.card_payment_method(
-            card, number, present["exp_month"], present["exp_year"],
-            generated_from={"charge": None,
-                            "payment_method_details": {method_type: {
-                                "brand": card.brand, "exp_month": present["exp_month"],
-                                "exp_year": present["exp_year"], "last4": number[-4:],
-                                "read_method": present["read_method"],
-                                "reader": reader_id}, "type": method_type},
-                            "setup_attempt": attempt["id"]},
-            allow_redisplay=allow_redisplay)
+            card,
+            number,
+            present["exp_month"],
+            present["exp_year"],
+            generated_from={
+                "charge": None,
+                "payment_method_details": {
+                    method_type: {
+                        "brand": card.brand,
+                        "exp_month": present["exp_month"],
+                        "exp_year": present["exp_year"],
+                        "last4": number[-4:],
+                        "read_method": present["read_method"],
+                        "reader": reader_id,
+                    },
+                    "type": method_type,
+                },
+                "setup_attempt": attempt["id"],
+            },
+            allow_redisplay=allow_redisplay,
+        )
         account.add(saved, number=number, saved=True)
         generated_id = saved["id"]
     attempt["payment_method_details"] = _attempt_details(payment_method, generated_id)
     account.add(attempt)
     if intent["customer"]:
         attach(ctx, saved, intent["customer"])
-    intent.update(status="succeeded", latest_attempt=attempt["id"],
-                  payment_method=payment_method["id"], last_setup_error=None)
+    intent.update(
+        status="succeeded",
+        latest_attempt=attempt["id"],
+        payment_method=payment_method["id"],
+        last_setup_error=None,
+    )
     ctx.emit("setup_intent.succeeded", intent)
     return None, generated_id
 
@@ -303,12 +363,20 @@ def _attempt_details(payment_method, generated_card):
     method_type = payment_method["type"]
     if method_type == "card":
         card = payment_method["card"]
-        return {"card": {"brand": card["brand"], "checks": card["checks"],
-                         "country": card["country"], "exp_month": card["exp_month"],
-                         "exp_year": card["exp_year"], "fingerprint": card["fingerprint"],
-                         "funding": card["funding"], "last4": card["last4"],
-                         "network": card["networks"]["available"][0],
-                         "three_d_secure": None, "wallet": None},
-                "type": "card"}
-    return {method_type: {"generated_card": generated_card, "offline": None},
-            "type": method_type}
+        return {
+            "card": {
+                "brand": card["brand"],
+                "checks": card["checks"],
+                "country": card["country"],
+                "exp_month": card["exp_month"],
+                "exp_year": card["exp_year"],
+                "fingerprint": card["fingerprint"],
+                "funding": card["funding"],
+                "last4": card["last4"],
+                "network": card["networks"]["available"][0],
+                "three_d_secure": None,
+                "wallet": None,
+            },
+            "type": "card",
+        }
+    return {method_type: {"generated_card": generated_card, "offline": None}, "type": method_type}

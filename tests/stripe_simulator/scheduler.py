@@ -18,8 +18,7 @@ class Scheduler:
         self._sequence = itertools.count()
         self._cancelled = set()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="stripe-sim-timers",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="stripe-sim-timers", daemon=True)
 
     def start(self):
         self._thread.start()

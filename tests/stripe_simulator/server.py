@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "stripe-simulator"
     sys_version = ""
-    timeout = 60          # idle keep-alive connections are closed after a minute
+    timeout = 60  # idle keep-alive connections are closed after a minute
 
     def setup(self):
         super().setup()
@@ -78,8 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _cors(self):
         self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Headers",
-                         "Authorization, Content-Type, Idempotency-Key, Stripe-Version")
+        self.send_header(
+            "Access-Control-Allow-Headers",
+            "Authorization, Content-Type, Idempotency-Key, Stripe-Version",
+        )
         self.send_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
 
     def _serve(self, method):

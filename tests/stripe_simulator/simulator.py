@@ -17,7 +17,7 @@ from .webhooks import WebhookDispatcher
 
 _logger = logging.getLogger(__name__)
 
-API_VERSION = "2026-10-28.endive"    # what stripe-python 16.1.0 pins
+API_VERSION = "2026-10-28.endive"  # what stripe-python 16.1.0 pins
 
 
 class StripeSimulator:
@@ -29,16 +29,28 @@ class StripeSimulator:
 
     api_version = API_VERSION
 
-    def __init__(self, host="127.0.0.1", port=0, webhook_url=None, webhook_secret=None,
-                 moto_enabled=True, *, action_timeout_seconds=300,
-                 collect_confirm_window_seconds=30, refund_failure_delay_seconds=2.0,
-                 latency_ms=0, webhook_retry_delay=0.2, webhook_max_attempts=5,
-                 state_file=None):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        webhook_url=None,
+        webhook_secret=None,
+        moto_enabled=True,
+        *,
+        action_timeout_seconds=300,
+        collect_confirm_window_seconds=30,
+        refund_failure_delay_seconds=2.0,
+        latency_ms=0,
+        webhook_retry_delay=0.2,
+        webhook_max_attempts=5,
+        state_file=None,
+    ):
         self.host = host
         self.port = port
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or (
-            f"whsec_{ids.random_token(32)}" if webhook_url else None)
+            f"whsec_{ids.random_token(32)}" if webhook_url else None
+        )
         self.moto_enabled = moto_enabled
         self.action_timeout_seconds = action_timeout_seconds
         self.collect_confirm_window_seconds = collect_confirm_window_seconds
@@ -47,8 +59,9 @@ class StripeSimulator:
         self.lock = threading.RLock()
         self.registry = Registry()
         self.scheduler = Scheduler()
-        self.webhooks = WebhookDispatcher(retry_delay=webhook_retry_delay,
-                                          max_attempts=webhook_max_attempts)
+        self.webhooks = WebhookDispatcher(
+            retry_delay=webhook_retry_delay, max_attempts=webhook_max_attempts
+        )
         self.faults = FaultInjector()
         self.idempotency = IdempotencyStore()
         self.gateway = Gateway(self)
@@ -70,8 +83,11 @@ class StripeSimulator:
         self.scheduler.start()
         self.webhooks.start()
         self._server_thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-            name="stripe-sim-http", daemon=True)
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="stripe-sim-http",
+            daemon=True,
+        )
         self._server_thread.start()
         _logger.info("Stripe simulator listening on %s", self.url)
         return self
@@ -102,22 +118,24 @@ class StripeSimulator:
 
     # Accounts ------------------------------------------------------------------------
 
-    def configure_account(self, api_key, webhook_url=None, webhook_secret=None,
-                          moto_enabled=None):
+    def configure_account(self, api_key, webhook_url=None, webhook_secret=None, moto_enabled=None):
         """Per-account webhook endpoint and MOTO switch (None leaves a value as is)."""
         with self.lock:
             account = self.registry.account(api_key)
             if webhook_url is not None:
                 account.webhook_url = webhook_url
-                account.webhook_secret = webhook_secret or account.webhook_secret or \
-                    f"whsec_{ids.random_token(32)}"
+                account.webhook_secret = (
+                    webhook_secret or account.webhook_secret or f"whsec_{ids.random_token(32)}"
+                )
             elif webhook_secret is not None:
                 account.webhook_secret = webhook_secret
             if moto_enabled is not None:
                 account.moto_enabled = moto_enabled
-            return {"webhook_url": account.webhook_url,
-                    "webhook_secret": account.webhook_secret,
-                    "moto_enabled": self.moto_enabled_for(account)}
+            return {
+                "webhook_url": account.webhook_url,
+                "webhook_secret": account.webhook_secret,
+                "moto_enabled": self.moto_enabled_for(account),
+            }
 
     def moto_enabled_for(self, account):
         return self.moto_enabled if account.moto_enabled is None else account.moto_enabled
@@ -127,8 +145,7 @@ class StripeSimulator:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
         with self.lock:
-            return [objects.snapshot(obj)
-                    for obj in self.registry.account(api_key).all(kind)]
+            return [objects.snapshot(obj) for obj in self.registry.account(api_key).all(kind)]
 
     def add_reader(self, api_key, device_type, location=None, label=None):
         """Register a reader of any ``device_type`` directly (e.g. a real
@@ -139,8 +156,9 @@ class StripeSimulator:
             ctx = Context(self, self.registry.account(api_key))
             if location:
                 ctx.get("terminal.location", location, "location")
-            reader = api_terminal.new_reader(ctx, device_type, location=location,
-                                             label=label or device_type)
+            reader = api_terminal.new_reader(
+                ctx, device_type, location=location, label=label or device_type
+            )
             return objects.snapshot(reader)
 
     # Readers ---------------------------------------------------------------------------
@@ -149,8 +167,14 @@ class StripeSimulator:
         account = self.registry.owner(reader_id, "terminal.reader")
         return Context(self, account), account.get("terminal.reader", reader_id)
 
-    def present_payment_method(self, reader_id, type="card_present", number=None,  # noqa: A002
-                               amount_tip=None, card=None):
+    def present_payment_method(
+        self,
+        reader_id,
+        type="card_present",
+        number=None,  # noqa: A002
+        amount_tip=None,
+        card=None,
+    ):
         """Same as POST /v1/test_helpers/terminal/readers/{id}/present_payment_method."""
         params = {"type": type}
         if amount_tip is not None:
@@ -201,12 +225,14 @@ class StripeSimulator:
             refund = ctx.account.find(refund_id)
             if refund and refund["status"] == "succeeded":
                 payments.fail_refund(ctx, refund)
+
         self.schedule(self.refund_failure_delay_seconds, fail_later)
 
     # Faults and latency ----------------------------------------------------------------
 
-    def inject_fault(self, kind, count=1, path=None, method=None, after_apply=False,
-                     status=None, error=None):
+    def inject_fault(
+        self, kind, count=1, path=None, method=None, after_apply=False, status=None, error=None
+    ):
         return self.faults.add(kind, count, path, method, after_apply, status, error)
 
     def clear_faults(self):
@@ -251,16 +277,21 @@ class StripeSimulator:
 
     def emit_event(self, ctx, event_type, obj, previous_attributes=None):
         """Record an event and hand it to the webhook worker."""
-        event = objects.event(event_type, obj, api_version=ctx.api_version,
-                              request_id=ctx.request_id,
-                              idempotency_key=ctx.idempotency_key,
-                              previous_attributes=previous_attributes)
+        event = objects.event(
+            event_type,
+            obj,
+            api_version=ctx.api_version,
+            request_id=ctx.request_id,
+            idempotency_key=ctx.idempotency_key,
+            previous_attributes=previous_attributes,
+        )
         targets = self._webhook_targets(ctx.account, event_type)
         event["pending_webhooks"] = len(targets)
         ctx.account.add(event)
         if targets:
-            self.webhooks.publish(event["id"], event_type,
-                                  json.dumps(event, indent=2).encode(), targets)
+            self.webhooks.publish(
+                event["id"], event_type, json.dumps(event, indent=2).encode(), targets
+            )
         return event
 
     # Requests log ----------------------------------------------------------------------
@@ -283,10 +314,12 @@ class StripeSimulator:
 
     def schedule(self, delay, callback):
         """Run ``callback`` later, under the state lock."""
+
         def locked():
             with self.lock:
                 callback()
             self.state_changed()
+
         return self.scheduler.call_later(delay, locked)
 
     def reset(self):

@@ -10,18 +10,32 @@ each object ID, so control calls can address a reader or a refund by ID alone.
 from . import errors, ids
 
 KINDS = (
-    "terminal.location", "terminal.reader", "customer", "payment_method",
-    "payment_intent", "charge", "refund", "setup_intent", "setup_attempt",
-    "event", "webhook_endpoint",
+    "terminal.location",
+    "terminal.reader",
+    "customer",
+    "payment_method",
+    "payment_intent",
+    "charge",
+    "refund",
+    "setup_intent",
+    "setup_attempt",
+    "event",
+    "webhook_endpoint",
 )
 
 # How Stripe names each kind in "No such ..." messages.
 LABELS = {
-    "terminal.location": "location", "terminal.reader": "terminal reader",
-    "customer": "customer", "payment_method": "PaymentMethod",
-    "payment_intent": "payment_intent", "charge": "charge", "refund": "refund",
-    "setup_intent": "setupintent", "setup_attempt": "setup attempt",
-    "event": "event", "webhook_endpoint": "webhook endpoint",
+    "terminal.location": "location",
+    "terminal.reader": "terminal reader",
+    "customer": "customer",
+    "payment_method": "PaymentMethod",
+    "payment_intent": "payment_intent",
+    "charge": "charge",
+    "refund": "refund",
+    "setup_intent": "setupintent",
+    "setup_attempt": "setup attempt",
+    "event": "event",
+    "webhook_endpoint": "webhook endpoint",
 }
 
 
@@ -31,7 +45,7 @@ class Account:
         self._owners = owners
         self.objects = {kind: {} for kind in KINDS}
         self.hidden = {}
-        self.moto_enabled = None          # None: the simulator's default
+        self.moto_enabled = None  # None: the simulator's default
         self.webhook_url = None
         self.webhook_secret = None
 

@@ -20,8 +20,13 @@ import stripe
 
 from . import StripeSimulator
 
-US_ADDRESS = {"country": "US", "line1": "1 Market St", "city": "San Francisco",
-              "state": "CA", "postal_code": "94105"}
+US_ADDRESS = {
+    "country": "US",
+    "line1": "1 Market St",
+    "city": "San Francisco",
+    "state": "CA",
+    "postal_code": "94105",
+}
 
 
 def new_api_key():
@@ -29,8 +34,9 @@ def new_api_key():
 
 
 def client_for(sim, api_key, retries=0):
-    return stripe.StripeClient(api_key, base_addresses={"api": sim.url},
-                               max_network_retries=retries)
+    return stripe.StripeClient(
+        api_key, base_addresses={"api": sim.url}, max_network_retries=retries
+    )
 
 
 class StripeAccount:
@@ -44,17 +50,17 @@ class StripeAccount:
 
     def location(self, **values):
         return self.v1.terminal.locations.create(
-            {"display_name": "Front desk", "address": US_ADDRESS, **values})
+            {"display_name": "Front desk", "address": US_ADDRESS, **values}
+        )
 
     def reader(self, code="simulated-wpe", location=None):
         location = location or self.location().id
-        return self.v1.terminal.readers.create(
-            {"registration_code": code, "location": location})
+        return self.v1.terminal.readers.create({"registration_code": code, "location": location})
 
     def intent(self, amount=1000, currency="usd", types=("card_present",), **values):
         return self.v1.payment_intents.create(
-            {"amount": amount, "currency": currency, "payment_method_types": list(types),
-             **values})
+            {"amount": amount, "currency": currency, "payment_method_types": list(types), **values}
+        )
 
     def process(self, reader_id, intent_id, **config):
         params = {"payment_intent": intent_id}
@@ -66,8 +72,7 @@ class StripeAccount:
         params = {"type": method_type, **extra}
         if number:
             params[method_type] = {"number": number}
-        return self.v1.test_helpers.terminal.readers.present_payment_method(
-            reader_id, params)
+        return self.v1.test_helpers.terminal.readers.present_payment_method(reader_id, params)
 
     def pay(self, reader_id, amount=1000, number=None, **intent_values):
         """A card-present payment from start to end; returns the PaymentIntent."""
@@ -109,7 +114,7 @@ class WebhookReceiver:
 
     def __init__(self, statuses=()):
         self.statuses = list(statuses)
-        self.requests = []           # (headers dict, raw body bytes, status answered)
+        self.requests = []  # (headers dict, raw body bytes, status answered)
         self._condition = threading.Condition()
         receiver = self
 
@@ -129,8 +134,9 @@ class WebhookReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self):
@@ -152,14 +158,14 @@ class WebhookReceiver:
         """Wait until ``predicate(list of received events)`` is true."""
         with self._condition:
             done = self._condition.wait_for(
-                lambda: predicate([json.loads(b) for _, b, _ in self.requests]), timeout)
+                lambda: predicate([json.loads(b) for _, b, _ in self.requests]), timeout
+            )
         if not done:
             raise AssertionError(
                 f"webhooks not received within {timeout} s; got "
-                f"{[e['type'] for e in self.events()]}")
+                f"{[e['type'] for e in self.events()]}"
+            )
         return self.events()
 
     def wait_for_types(self, *types, timeout=5):
-        return self.wait_for(
-            lambda events: set(types) <= {e["type"] for e in events}, timeout)
-
+        return self.wait_for(lambda events: set(types) <= {e["type"] for e in events}, timeout)

@@ -54,17 +54,16 @@ class WebhookDispatcher:
         self.max_attempts = max_attempts
         self.timeout = timeout
         self._condition = threading.Condition()
-        self._queue = []                 # heap of (due, seq, delivery)
+        self._queue = []  # heap of (due, seq, delivery)
         self._sequence = itertools.count()
-        self._held = []                  # (mode, delivery) waiting for flush()
-        self._busy = 0                   # deliveries being posted right now
+        self._held = []  # (mode, delivery) waiting for flush()
+        self._busy = 0  # deliveries being posted right now
         self._log = []
         self._mode = "deliver"
         self._stopping = False
         # Loopback receivers must not be sent through a proxy from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        self._thread = threading.Thread(target=self._run, name="stripe-sim-webhooks",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="stripe-sim-webhooks", daemon=True)
 
     # Control ---------------------------------------------------------------
 
@@ -114,7 +113,8 @@ class WebhookDispatcher:
                 if remaining <= 0:
                     raise TimeoutError(
                         f"{len(self._queue) + self._busy} webhook deliveries still "
-                        f"pending after {timeout} s")
+                        f"pending after {timeout} s"
+                    )
                 self._condition.wait(remaining)
 
     def deliveries(self):
@@ -144,21 +144,25 @@ class WebhookDispatcher:
                 else:
                     copies = 3 if mode == "duplicate" else 1
                     for _ in range(copies):
-                        self._enqueue(_Delivery(event_id, event_type, url, secret,
-                                                payload), 0)
+                        self._enqueue(_Delivery(event_id, event_type, url, secret, payload), 0)
             self._condition.notify_all()
 
     def _enqueue(self, delivery, delay):
-        heapq.heappush(self._queue,
-                       (time.monotonic() + delay, next(self._sequence), delivery))
+        heapq.heappush(self._queue, (time.monotonic() + delay, next(self._sequence), delivery))
 
     def _record(self, delivery, status, error, outcome):
-        self._log.append({
-            "event_id": delivery.event_id, "type": delivery.event_type,
-            "url": delivery.url, "attempt": delivery.attempts,
-            "status_code": status, "error": error, "outcome": outcome,
-            "at": time.time(),
-        })
+        self._log.append(
+            {
+                "event_id": delivery.event_id,
+                "type": delivery.event_type,
+                "url": delivery.url,
+                "attempt": delivery.attempts,
+                "status_code": status,
+                "error": error,
+                "outcome": outcome,
+                "at": time.time(),
+            }
+        )
 
     # Worker ----------------------------------------------------------------------
 
@@ -187,18 +191,22 @@ class WebhookDispatcher:
                     outcome = "abandoned"
                 else:
                     outcome = "retrying"
-                    self._enqueue(delivery,
-                                  self.retry_delay * 2 ** (delivery.attempts - 1))
+                    self._enqueue(delivery, self.retry_delay * 2 ** (delivery.attempts - 1))
                 self._record(delivery, status, error, outcome)
                 self._condition.notify_all()
 
     def _post(self, delivery):
         delivery.attempts += 1
         request = urllib.request.Request(
-            delivery.url, data=delivery.payload, method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8",
-                     "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-                     "Stripe-Signature": sign(delivery.payload, delivery.secret)})
+            delivery.url,
+            data=delivery.payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                "Stripe-Signature": sign(delivery.payload, delivery.secret),
+            },
+        )
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 response.read()
