@@ -71,6 +71,12 @@ STAGE_INSTRUCTIONS = {
     (None, "error"): _lt("Retry, or cancel."),
 }
 
+# The reader does not show the payment: canceled there, or the push never reached it.
+NOT_ON_READER_MESSAGE = _lt(
+    "The reader is not showing this payment (it was canceled on the reader, or never reached "
+    "it). Nothing was charged: Retry sends it to the reader again."
+)
+
 # Bus notification type of the overlay's live status.
 BUS_NOTIFICATION_TYPE = "stripe_terminal/status"
 
@@ -78,6 +84,8 @@ BUS_NOTIFICATION_TYPE = "stripe_terminal/status"
 REFRESH_INTERVAL = 2
 # Seconds without news after which the sweep asks Stripe about a payment.
 SWEEP_MIN_AGE = 60
+# Minutes during which a PaymentIntent recovered after a lost answer is still sent to the reader.
+RECOVER_PUSH_MINUTES = 10
 # Minutes after which a payment still waiting for a card is canceled by the sweep.
 ABANDON_AFTER_MINUTES = 30
 

@@ -8,6 +8,7 @@ account.payment, enforced by a row lock and a unique index.
 """
 
 import logging
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -149,7 +150,25 @@ class StripeTerminalPayment(models.Model):
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("stripe.terminal.payment") or "/"
                 )
-        return super().create(vals_list)
+        payments = super().create(vals_list)
+        # The invoice lines stay held until the payment ends: a second card payment of the same
+        # invoice, on another reader, is refused by the database.
+        self.env["stripe.terminal.payment.hold"].sudo().create(
+            [
+                {"payment_id": payment.id, "move_line_id": line.id}
+                for payment in payments
+                for line in payment.move_line_ids
+            ]
+        )
+        return payments
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("state") in const.FINAL_STATES:
+            self.env["stripe.terminal.payment.hold"].sudo().search(
+                [("payment_id", "in", self.ids)]
+            ).unlink()
+        return result
 
     # === Helpers === #
 
@@ -280,8 +299,12 @@ class StripeTerminalPayment(models.Model):
             raise
 
     def _stripe_terminal_push(self, client):
-        """Send the PaymentIntent to the reader (one more attempt)."""
+        """Send the PaymentIntent to the reader (one more attempt).
+
+        Every push counts as an attempt, answered or refused: Stripe stores a refusal under its
+        idempotency key too, so the next push needs a key of its own to be a real retry."""
         attempt = self.attempt_count + 1
+        self.attempt_count = attempt
         reader = client.call(
             "terminal.readers.process_payment_intent",
             self.reader_id.stripe_reader_id,
@@ -292,7 +315,6 @@ class StripeTerminalPayment(models.Model):
         self._set(
             state="pending",
             stage="waiting_card",
-            attempt_count=attempt,
             pushed_date=fields.Datetime.now(),
             last_stripe_check=fields.Datetime.now(),
             failure_code=False,
@@ -389,7 +411,28 @@ class StripeTerminalPayment(models.Model):
                     "stripe.terminal.customer"
                 ]._stripe_terminal_ensure(self.partner_id, self.provider_id)
             intent = self._stripe_terminal_create_intent(client)
-        self.write({"payment_intent_id": intent["id"], "state": "pending"})
+        was_draft = self.state == "draft"
+        self.write(
+            {"payment_intent_id": intent["id"], "state": "pending" if was_draft else self.state}
+        )
+        if self.attempt_count or not was_draft:
+            # Sent before, or a payment whose start failed and was reported: Retry decides.
+            return
+        # The intent never reached the reader: send it while the accountant is likely still at
+        # the counter; later, say so and let Retry send it.
+        recent = fields.Datetime.now() - timedelta(minutes=const.RECOVER_PUSH_MINUTES)
+        if self.create_date >= recent and intent.get("status") == "requires_payment_method":
+            try:
+                self._stripe_terminal_push(client)
+            except StripeTerminalError as error:
+                self._stripe_terminal_start_failed(error)
+        else:
+            self._set(
+                state="error",
+                stage="error",
+                failure_code="not_on_reader",
+                failure_message=str(const.NOT_ON_READER_MESSAGE),
+            )
 
     def _stripe_terminal_apply_intent(self, intent, reader=None, charge=None):
         """Move the payment to what Stripe says of its PaymentIntent (a dict), and of the reader
@@ -449,12 +492,13 @@ class StripeTerminalPayment(models.Model):
             )
             return
         if reader is not None and not ours and self.stage in ("waiting_card", "checking"):
-            # The reader moved on (its action was canceled or replaced): nothing to wait for.
+            # The reader does not show the payment (canceled there, or the push never arrived):
+            # nothing to wait for.
             self._set(
                 state="error",
                 stage="error",
-                failure_code="action_canceled",
-                failure_message=str(base_const.ERRORS["action_canceled"].message),
+                failure_code="not_on_reader",
+                failure_message=str(const.NOT_ON_READER_MESSAGE),
             )
 
     def _stripe_terminal_attempt_failed(self, error):
@@ -690,6 +734,8 @@ class StripeTerminalPayment(models.Model):
 
     def _check_collector(self):
         """The overlay's calls are for the collecting user and accounting managers."""
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         for payment in self:
             if payment.user_id != self.env.user and not self.env.user.has_group(
                 "account.group_account_manager"
@@ -709,6 +755,18 @@ class StripeTerminalPayment(models.Model):
         payment = self._as_collector()
         payment._stripe_terminal_refresh()
         return payment._stripe_terminal_overlay_state()
+
+    def action_stripe_terminal_open(self):
+        """Open the overlay again on a payment (from the Card Payments list or form)."""
+        self.ensure_one()
+        self._check_collector()
+        return {
+            "type": "ir.actions.client",
+            "tag": const.OVERLAY_ACTION_TAG,
+            "name": _("Card Payment"),
+            "target": "current",
+            "params": {"payment_id": self.id},
+        }
 
     def action_stripe_terminal_state(self):
         self.ensure_one()
@@ -743,6 +801,11 @@ class StripeTerminalPayment(models.Model):
         self._check_collector()
         return self._as_collector()._stripe_terminal_cancel(canceled_by=self.env.user)
 
+    def action_stripe_terminal_cancel_from_form(self):
+        """The form's Cancel Payment button: cancel, then show the form again."""
+        self.action_stripe_terminal_cancel()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
     def _stripe_terminal_cancel(self, canceled_by):
         self.env.cr.execute(
             "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
@@ -759,17 +822,14 @@ class StripeTerminalPayment(models.Model):
                     "payment_intent"
                 ) == self.payment_intent_id
                 if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
-                    reader = client.call(
-                        "terminal.readers.cancel_action",
-                        self.reader_id.stripe_reader_id,
-                        idempotency_key=self._key("cancel-action", self.attempt_count),
-                    )
+                    reader = self._stripe_terminal_cancel_reader_action(client) or reader
                 self.reader_id._stripe_terminal_apply(reader)
                 intent = client.call(
                     "payment_intents.cancel",
                     self.payment_intent_id,
                     params={"cancellation_reason": "requested_by_customer"},
-                    idempotency_key=self._key("cancel"),
+                    # A refused cancel must not be replayed: a key per cancel.
+                    idempotency_key=self._key("cancel", uuid.uuid4().hex),
                 )
                 if intent["status"] != "canceled":
                     self._stripe_terminal_apply_intent(intent)
@@ -791,6 +851,25 @@ class StripeTerminalPayment(models.Model):
         self._set(state="canceled", stage="canceled")
         self.message_post(body=_("Canceled by %(user)s.", user=canceled_by.name))
         return self._stripe_terminal_overlay_state()
+
+    def _stripe_terminal_cancel_reader_action(self, client):
+        """Clear the payment from the reader's screen; returns the reader, or None when the
+        reader cannot be reached (the PaymentIntent is canceled anyway: a reader that comes back
+        cannot charge a canceled intent). A busy reader is authorizing the card: that one stops
+        the cancel."""
+        try:
+            # Canceling twice is harmless, and a refused cancel must not be replayed later: each
+            # cancel gets a key of its own.
+            return client.call(
+                "terminal.readers.cancel_action",
+                self.reader_id.stripe_reader_id,
+                idempotency_key=self._key("cancel-action", uuid.uuid4().hex),
+            )
+        except StripeTerminalError as error:
+            if error.code in ("terminal_reader_offline", "terminal_reader_timeout"):
+                _logger.info("Stripe Terminal cancel of %s: %s", self.name, error.technical)
+                return None
+            raise
 
     def _default_auto_retries(self):
         return int(
@@ -877,3 +956,25 @@ class StripeTerminalPayment(models.Model):
         elif event_type == "payment_intent.succeeded":
             if payment.stage != "approved":
                 payment._set(stage="processing")
+
+
+class StripeTerminalPaymentHold(models.Model):
+    """An invoice line a card payment in progress is collecting: one payment at a time per line,
+    so an invoice is never charged twice on two readers. A unique index decides, which sees
+    committed rows whatever the transactions' snapshots."""
+
+    _name = "stripe.terminal.payment.hold"
+    _description = "Invoice Line Held by a Card Payment"
+
+    payment_id = fields.Many2one(
+        "stripe.terminal.payment", required=True, ondelete="cascade", index=True
+    )
+    move_line_id = fields.Many2one("account.move.line", required=True, ondelete="cascade")
+
+    _sql_constraints = [
+        (
+            "move_line_uniq",
+            "unique(move_line_id)",
+            "This invoice is being collected by another card payment.",
+        ),
+    ]

@@ -4,6 +4,7 @@ retries, cancellation, and the ways Stripe's news can be late, doubled or lost."
 
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
@@ -351,3 +352,105 @@ class TestFlows(StripeTerminalAccountCase):
         self.assertEqual(payloads[-1]["stage"], "approved")
         self.assertIn("waiting_card", [p["stage"] for p in payloads])
         self.assertNotIn(self.secret_key, json.dumps(payloads))
+
+    # === Found by the fault suite === #
+
+    def test_cancel_while_the_reader_is_offline(self):
+        invoice = self.create_invoice(40.0)
+        payment = self.collect(invoice)
+        self.simulator.set_reader_online(self.reader.stripe_reader_id, False)
+        state = payment.with_user(self.accountant).action_stripe_terminal_cancel()
+        self.assertEqual(state["state"], "canceled")
+        intent = self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id)
+        self.assertEqual(intent.status, "canceled", "a reader back online cannot charge it")
+        self.simulator.set_reader_online(self.reader.stripe_reader_id, True)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
+    def test_retry_after_the_reader_refused_the_push(self):
+        self.simulator.inject_fault(
+            "error",
+            count=1,
+            path="process_payment_intent$",
+            status=400,
+            error={
+                "type": "invalid_request_error",
+                "code": "terminal_reader_offline",
+                "message": "Reader is offline.",
+            },
+        )
+        payment = self.collect(self.create_invoice(40.0))
+        self.assertEqual((payment.state, payment.stage), ("error", "offline"))
+        state = payment.with_user(self.accountant).action_stripe_terminal_retry()
+        self.assertEqual(state["stage"], "waiting_card")
+        keys = [
+            entry["idempotency_key"]
+            for entry in self.stripe_requests()
+            if entry["path"].endswith("process_payment_intent")
+        ]
+        self.assertEqual(len(keys), len(set(keys)), "each push has a key of its own")
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
+    def test_an_invoice_paid_after_register_payment_opened_is_not_charged(self):
+        invoice = self.create_invoice(40.0)
+        wizard = self.register_wizard(invoice, stripe_terminal_reader_id=self.reader)
+        bank = self.env["account.journal"].search(
+            [
+                ("type", "=", "bank"),
+                ("company_id", "=", self.company.id),
+                ("id", "!=", self.journal.id),
+            ],
+            limit=1,
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": bank.id})._create_payments()
+        before = len(self.stripe_requests())
+        with self.assertRaisesRegex(UserError, "already paid"):
+            wizard.action_stripe_terminal_collect()
+        self.assertEqual(len(self.stripe_requests()), before)
+
+    def test_one_card_payment_at_a_time_per_invoice(self):
+        invoice = self.create_invoice(40.0)
+        first = self.collect(invoice)
+        other_reader = self.create_reader("simulated-s700", label="Back office")
+        wizard = self.register_wizard(invoice, stripe_terminal_reader_id=other_reader)
+        with self.assertRaisesRegex(UserError, f"being collected.*{first.name}"):
+            wizard.action_stripe_terminal_collect()
+        first.with_user(self.accountant).action_stripe_terminal_cancel()
+        second = self.collect(invoice, stripe_terminal_reader_id=other_reader)
+        self.pay(second)
+        self.assert_paid_once(second)
+
+    def test_a_lost_intent_creation_answer_is_recovered_onto_the_reader(self):
+        self.simulator.inject_fault(
+            "drop", count=3, path=r"^/v1/payment_intents$", after_apply=True
+        )
+        payment = self.collect(self.create_invoice(40.0))
+        self.assertEqual(payment.stage, "checking")
+        self.assertFalse(payment.payment_intent_id)
+        state = self.poll(payment)
+        self.assertEqual(state["stage"], "waiting_card", state["message"])
+        self.assertEqual(len(self.simulator.account_objects(self.secret_key, "payment_intent")), 1)
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
+    def test_a_payment_that_could_not_start_is_reported_not_left_pending(self):
+        with (
+            patch.object(
+                type(self.env["stripe.terminal.payment"]),
+                "_stripe_terminal_push",
+                side_effect=RuntimeError("boom"),
+            ),
+            mute_logger("odoo.addons.stripe_terminal_account.wizards.account_payment_register"),
+        ):
+            wizard = self.register_wizard(
+                self.create_invoice(40.0), stripe_terminal_reader_id=self.reader
+            )
+            with self.assertRaisesRegex(UserError, "could not start"):
+                wizard.action_stripe_terminal_collect()
+        payment = self.env["stripe.terminal.payment"].search([])
+        self.assertEqual(payment.state, "error")
+        self.assertIn("boom", payment.failure_message)
+        # The reader is free again.
+        self.assertEqual(self.collect(self.create_invoice(5.0)).state, "pending")

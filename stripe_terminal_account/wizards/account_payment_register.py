@@ -84,6 +84,13 @@ class AccountPaymentRegister(models.TransientModel):
         if self.currency_id.compare_amounts(self.amount, 0) <= 0:
             raise UserError(_("The amount to collect must be positive."))
         residual = self._stripe_terminal_residual()
+        if self.currency_id.is_zero(residual):
+            raise UserError(
+                _(
+                    "%(invoices)s is already paid: there is nothing left to collect.",
+                    invoices=", ".join(self.line_ids.move_id.mapped("name")),
+                )
+            )
         if self.currency_id.compare_amounts(self.amount, residual) > 0:
             raise UserError(
                 _(
@@ -126,12 +133,19 @@ class AccountPaymentRegister(models.TransientModel):
         return provider
 
     def _stripe_terminal_residual(self):
-        """What is left to pay on the wizard's lines, in the wizard's currency."""
-        if self.source_currency_id == self.currency_id:
-            return self.source_amount_currency
-        return self.source_currency_id._convert(
-            self.source_amount_currency, self.currency_id, self.company_id, self.payment_date
-        )
+        """What is left to pay on the wizard's lines now, in the wizard's currency (not what
+        was left when Register Payment opened: the invoice may have been paid meanwhile)."""
+        lines = self.line_ids
+        lines.invalidate_recordset(["amount_residual", "amount_residual_currency", "reconciled"])
+        residual = 0.0
+        for line in lines.filtered(lambda line: not line.reconciled):
+            if line.currency_id == self.currency_id:
+                residual += abs(line.amount_residual_currency)
+            else:
+                residual += line.company_currency_id._convert(
+                    abs(line.amount_residual), self.currency_id, self.company_id, self.payment_date
+                )
+        return residual
 
     def _stripe_terminal_payment_vals(self, provider):
         self.ensure_one()
@@ -162,6 +176,8 @@ class AccountPaymentRegister(models.TransientModel):
         """Collect: check, create the terminal payment, send it to the reader, open the
         overlay. Returns the overlay's client action with the payment's id."""
         self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         provider = self._stripe_terminal_check()
         values = self._stripe_terminal_payment_vals(provider)
         payment_id = self._stripe_terminal_create_and_start(values)
@@ -197,22 +213,7 @@ class AccountPaymentRegister(models.TransientModel):
                     payment = env["stripe.terminal.payment"].sudo().create(values)
                 payment = payment._as_collector()
             except psycopg2.errors.UniqueViolation as error:
-                busy = env["stripe.terminal.payment"].search(
-                    [
-                        ("reader_id", "=", values["reader_id"]),
-                        ("state", "in", list(const.ACTIVE_STATES)),
-                    ],
-                    limit=1,
-                )
-                raise UserError(
-                    _(
-                        "The reader %(reader)s is taking another payment (%(ref)s by %(user)s). "
-                        "Wait until it ends, or cancel it.",
-                        reader=busy.reader_id.name or "",
-                        ref=busy.name or "",
-                        user=busy.user_id.name or "",
-                    )
-                ) from error
+                raise self._stripe_terminal_busy_error(env, values, error) from error
             payment.message_post(
                 body=_(
                     "Collect %(amount)s on %(reader)s for %(invoices)s.",
@@ -223,8 +224,72 @@ class AccountPaymentRegister(models.TransientModel):
             )
             # The record must exist before Stripe is called (see the docstring).
             cr.commit()  # pylint: disable=invalid-commit
-            payment._stripe_terminal_start()
+            try:
+                payment._stripe_terminal_start()
+            except Exception as error:
+                # Never leave a draft holding the reader: record the failure, let the accountant
+                # retry or cancel it from the card payment.
+                _logger.exception("Stripe Terminal payment %s could not start", payment.name)
+                cr.rollback()
+                payment.invalidate_recordset()
+                payment._set(
+                    state="error",
+                    stage="error",
+                    failure_code="internal_error",
+                    failure_message=_("The payment could not start: %(error)s", error=error),
+                )
+                cr.commit()  # pylint: disable=invalid-commit
+                raise UserError(
+                    _(
+                        "The card payment %(ref)s could not start. Open it from Card Payments to "
+                        "retry or cancel it.",
+                        ref=payment.name,
+                    )
+                ) from error
             return payment.id
+
+    def _stripe_terminal_busy_error(self, env, values, error):
+        """The payment the database refused this one for: the reader's, or the invoice's.
+        Looked up in a fresh transaction: it was committed after this one's snapshot."""
+        with self.env.registry.cursor() as lookup_cr:
+            return self._stripe_terminal_busy_message(self.env(cr=lookup_cr), values, error)
+
+    def _stripe_terminal_busy_message(self, env, values, error):
+        payments = env["stripe.terminal.payment"].sudo()
+        if error.diag.constraint_name == "stripe_terminal_payment_hold_move_line_uniq":
+            line_ids = values["move_line_ids"][0][2]
+            holder = (
+                env["stripe.terminal.payment.hold"]
+                .sudo()
+                .search([("move_line_id", "in", line_ids)], limit=1)
+                .payment_id
+            )
+            return UserError(
+                _(
+                    "%(invoices)s is being collected by another card payment (%(ref)s by "
+                    "%(user)s on %(reader)s). Wait until it ends, or cancel it.",
+                    invoices=", ".join(self.line_ids.move_id.mapped("name")),
+                    ref=holder.name or "",
+                    user=holder.user_id.name or "",
+                    reader=holder.reader_id.name or "",
+                )
+            )
+        busy = payments.search(
+            [
+                ("reader_id", "=", values["reader_id"]),
+                ("state", "in", list(const.ACTIVE_STATES)),
+            ],
+            limit=1,
+        )
+        return UserError(
+            _(
+                "The reader %(reader)s is taking another payment (%(ref)s by %(user)s). "
+                "Wait until it ends, or cancel it.",
+                reader=busy.reader_id.name or "",
+                ref=busy.name or "",
+                user=busy.user_id.name or "",
+            )
+        )
 
     def _create_payment_vals_from_wizard(self, batch_result):
         values = super()._create_payment_vals_from_wizard(batch_result)

@@ -111,6 +111,8 @@ class PaymentProvider(models.Model):
     def action_stripe_terminal_sync(self):
         """Import and update this account's locations and readers."""
         self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         counts = self.env["stripe.terminal.reader"]._stripe_terminal_sync(self)
         return {
             "type": "ir.actions.client",
@@ -130,6 +132,8 @@ class PaymentProvider(models.Model):
     def action_stripe_terminal_create_webhook(self):
         """Create the Terminal webhook endpoint on Stripe and keep its signing secret."""
         self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         if not self.env.user.has_group("base.group_system"):
             raise UserError(_("Only system administrators can create the webhook endpoint."))
         endpoint = self._stripe_terminal_call(

@@ -72,7 +72,8 @@ class StripeTerminalCustomer(models.Model):
         Order: the stored link (checked on Stripe only when `verify`, since a deleted customer is
         caught when Stripe refuses it anyway); a customer whose metadata carries this partner
         and database; a single customer with the partner's email; else a new one. A transaction
-        level lock serializes two workers ensuring the same partner.
+        level lock serializes two workers ensuring the same partner, and the link is inserted
+        unless one exists (see `_stripe_terminal_link`).
         """
         partner = partner.commercial_partner_id
         self.env.cr.execute(
@@ -93,15 +94,10 @@ class StripeTerminalCustomer(models.Model):
         customer = self._stripe_terminal_find(client, partner)
         if customer:
             customer_id = customer["id"]
-            link = self.sudo().create(
-                {
-                    "partner_id": partner.id,
-                    "provider_id": provider.id,
-                    "stripe_customer_id": customer_id,
-                }
-            )
-            # Adopted customers get this partner's metadata so the next lookup is exact.
-            link._stripe_terminal_sync_details(client, partner, force=True)
+            link = self._stripe_terminal_link(partner, provider, customer_id)
+            if link:
+                # Adopted customers get this partner's metadata so the next lookup is exact.
+                link._stripe_terminal_sync_details(client, partner, force=True)
             return customer_id
         params = self._stripe_terminal_customer_params(partner)
         customer = client.call(
@@ -112,15 +108,39 @@ class StripeTerminalCustomer(models.Model):
                 "customer", provider.id, partner.id, self._fingerprint(partner), replaced
             ),
         )
-        self.sudo().create(
-            {
-                "partner_id": partner.id,
-                "provider_id": provider.id,
-                "stripe_customer_id": customer["id"],
-                "synced_fingerprint": self._fingerprint(partner),
-            }
+        self._stripe_terminal_link(
+            partner, provider, customer["id"], fingerprint=self._fingerprint(partner)
         )
         return customer["id"]
+
+    @api.model
+    def _stripe_terminal_link(self, partner, provider, customer_id, fingerprint=None):
+        """Store the link unless another transaction stored one meanwhile (then return an empty
+        recordset). Two workers ensuring a new customer at once both found or created the same
+        Stripe customer (the search by metadata, the same idempotency key); the second one's
+        snapshot predates the first one's link, so only the unique index can tell."""
+        self.env.cr.execute(
+            """
+            INSERT INTO stripe_terminal_customer
+                (partner_id, provider_id, company_id, stripe_customer_id, synced_fingerprint,
+                 create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, now() at time zone 'UTC',
+                    now() at time zone 'UTC')
+            ON CONFLICT (partner_id, provider_id) DO NOTHING
+            RETURNING id
+            """,
+            (
+                partner.id,
+                provider.id,
+                provider.sudo().company_id.id,
+                customer_id,
+                fingerprint,
+                self.env.uid,
+                self.env.uid,
+            ),
+        )
+        row = self.env.cr.fetchone()
+        return self.sudo().browse(row[0]) if row else self.browse()
 
     @api.model
     def _stripe_terminal_exists(self, client, customer_id):

@@ -109,6 +109,8 @@ class StripeTerminalReader(models.Model):
     def action_check_status(self):
         """The Check Status button: ask Stripe and say what it answered."""
         self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         try:
             stripe_reader = self._stripe_terminal_retrieve()
         except StripeTerminalError as error:
@@ -131,6 +133,8 @@ class StripeTerminalReader(models.Model):
     def action_cancel_reader_action(self):
         """Clear whatever the reader is doing (a stuck payment screen, a cart display)."""
         self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         client = self.provider_id._stripe_terminal_client()
         try:
             stripe_reader = client.call(
@@ -289,6 +293,8 @@ class StripeTerminalReader(models.Model):
     @api.model
     def action_sync_all(self):
         """Sync from Stripe for every provider of the user's companies (list view button)."""
+        # Refuse before Stripe hears of it: the sync reads providers as superuser.
+        self.check_access_rights("create")
         providers = (
             self.env["payment.provider"]
             .sudo()

@@ -106,3 +106,34 @@ class TestSecurity(StripeTerminalCase):
         self.assertIn(menu.id, visible_for)
         visible_for = self.env["ir.ui.menu"].with_user(self.accountant)._visible_menu_ids()
         self.assertNotIn(menu.id, visible_for)
+
+    def test_unauthorized_users_make_no_stripe_request(self):
+        """Refused before the server calls Stripe with the company's key."""
+        register = (
+            self.env["stripe.terminal.reader.register"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "name": "New",
+                    "registration_code": "simulated-wpe",
+                }
+            )
+        )
+        calls = (
+            lambda user: self.env["stripe.terminal.reader"].with_user(user).action_sync_all(),
+            lambda user: self.provider.with_user(user).action_stripe_terminal_sync(),
+            lambda user: self.provider.with_user(user).action_stripe_terminal_create_webhook(),
+            lambda user: register.with_user(user).action_register(),
+            lambda user: self.reader.with_user(user).action_check_status(),
+            lambda user: self.reader.with_user(user).action_cancel_reader_action(),
+        )
+        for user in (self.portal, self.employee, self.accountant):
+            for index, call in enumerate(calls):
+                if user == self.accountant and index >= 4:
+                    continue  # accountants use readers
+                with self.subTest(user=user.login, call=index):
+                    before = len(self.stripe_requests())
+                    with self.assertRaises(AccessError):
+                        call(user)
+                    self.assertEqual(len(self.stripe_requests()), before)

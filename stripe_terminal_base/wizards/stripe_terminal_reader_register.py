@@ -74,6 +74,9 @@ class StripeTerminalReaderRegister(models.TransientModel):
 
     def action_register(self):
         self.ensure_one()
+        # Someone else's wizard, or no right to register readers: refused before Stripe hears.
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         provider = self.sudo().provider_id
         client = provider._stripe_terminal_client()
         key = provider._stripe_terminal_idempotency_key
