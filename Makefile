@@ -1,5 +1,5 @@
 # The README's commands. Each one builds what it needs first (virtualenv, PostgreSQL).
-.PHONY: demo test lint env quicktest
+.PHONY: demo test lint env quicktest bench
 demo:
 	python3 tools/dev.py demo
 test:
@@ -10,3 +10,5 @@ env:
 	python3 tools/dev.py env
 quicktest:
 	python3 tools/dev.py quicktest $(ARGS)
+bench:
+	python3 tests/benchmarks/run.py $(ARGS)

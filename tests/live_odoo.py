@@ -542,6 +542,7 @@ class LiveOdoo:
         latency_ms=0,
         log_handlers=(),
         params=None,
+        simulator=None,
     ):
         self.params = params or postgres_params()
         self.addons = addons or project_addons()
@@ -557,7 +558,8 @@ class LiveOdoo:
         self.workdir = Path(tempfile.mkdtemp(prefix="stripe_terminal_live_"))
         self.db = Database(self.params, self.name)
         self.config = self._write_config()
-        self.simulator = None
+        self.simulator = simulator  # given: shared with others, not stopped here
+        self._own_simulator = simulator is None
         self.server = None
         self.admin = None
         self.responses = []  # every answer a session with recording got
@@ -634,7 +636,8 @@ class LiveOdoo:
             )
 
     def start(self):
-        self.simulator = SimulatorProcess(self.workdir, self.latency_ms).start()
+        if self._own_simulator:
+            self.simulator = SimulatorProcess(self.workdir, self.latency_ms).start()
         if not self.db.exists():
             self.install()
             self._created = True
@@ -661,7 +664,7 @@ class LiveOdoo:
         return self.start_server()
 
     def close(self):
-        for part in (self.server, self.simulator):
+        for part in (self.server, self.simulator if self._own_simulator else None):
             if part is not None:
                 with contextlib.suppress(Exception):
                     part.stop()
@@ -807,13 +810,20 @@ class LiveOdoo:
 
     # === Running the cron === #
 
+    def has_refunds(self):
+        return "stripe_terminal_refund" in self.addons
+
     def run_sweep(self, timeout=60):
         """Run the sweep now, as the cron worker would (it may be running it already: then
         wait for it to finish and run it again)."""
+        self.run_cron(self.env["sweep_cron"], timeout=timeout)
+
+    def run_cron(self, cron_id, timeout=60):
+        """Run a scheduled action now (waiting for the cron worker if it runs it already)."""
 
         def attempt():
             try:
-                self.admin.call("ir.cron", "method_direct_trigger", [self.env["sweep_cron"]])
+                self.admin.call("ir.cron", "method_direct_trigger", [cron_id])
                 return True
             except RpcError as error:
                 if "currently being executed" in error.message or "could not obtain" in str(
@@ -822,7 +832,7 @@ class LiveOdoo:
                     return False
                 raise
 
-        wait_until(attempt, timeout=timeout, interval=0.3, message="the sweep to run")
+        wait_until(attempt, timeout=timeout, interval=0.3, message=f"cron {cron_id} to run")
 
     def backend_waiting_on_lock(self, timeout=30):
         """The database sessions of Odoo waiting on a lock (at least one, within `timeout`)."""
@@ -882,6 +892,7 @@ class Shop:
             {"display_name": "Live store", "address": US_ADDRESS}
         ).id
         self.invoices = []
+        self.credit_notes = []
         self.readers = self.add_readers(readers)
         self.customer = self.partner()
         self._sessions = {}
@@ -1063,6 +1074,83 @@ class Shop:
                 )
         self.live.run_sweep()
 
+    # === Refunds to the card (stripe_terminal_refund) === #
+
+    def credit_note(self, invoice_id, amount=None):
+        """A posted customer credit note reversing `invoice_id` (its whole amount by default)."""
+        invoice = self.admin.call(
+            "account.move", "read", [invoice_id], ["partner_id", "currency_id", "amount_total"]
+        )[0]
+        credit_note = self.admin.call(
+            "account.move",
+            "create",
+            {
+                "move_type": "out_refund",
+                "partner_id": invoice["partner_id"][0],
+                "currency_id": invoice["currency_id"][0],
+                "reversed_entry_id": invoice_id,
+                "invoice_date": time.strftime("%Y-%m-%d"),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Goods returned",
+                            "quantity": 1,
+                            "price_unit": amount or invoice["amount_total"],
+                            "tax_ids": [(5, 0, 0)],
+                            "account_id": self.env["income_account"],
+                        },
+                    )
+                ],
+            },
+        )
+        self.admin.call("account.move", "action_post", [credit_note])
+        self.credit_notes.append(credit_note)
+        return credit_note
+
+    def refund(self, credit_note_id, session=None, **values):
+        """Refund to Card on the credit note, confirmed; returns the wizard's answer."""
+        session = session or self.session()
+        action = session.call("account.move", "action_stripe_terminal_refund", [credit_note_id])
+        context = action["context"]
+        wizard = session.call(action["res_model"], "create", values, context=context)
+        return session.call(action["res_model"], "action_confirm", [wizard], context=context)
+
+    def refunds(self):
+        return self.live.db.query(
+            """
+            SELECT id, name, state, stripe_refund_id, amount_minor, account_payment_id,
+                   terminal_payment_id, credit_note_id
+            FROM stripe_terminal_refund WHERE terminal_payment_id = ANY(%s) ORDER BY id
+            """,
+            (self.payment_ids(),),
+        )
+
+    def refund_sweep_until(self, refund_id, states, timeout=60):
+        """Make the refund look half an hour old and run the refunds' sweep until it is in one
+        of `states`."""
+        states = (states,) if isinstance(states, str) else tuple(states)
+        cron = self.live.xmlid("stripe_terminal_refund.ir_cron_stripe_terminal_refund_check")
+
+        def swept():
+            self.live.db.execute(
+                """
+                UPDATE stripe_terminal_refund
+                SET create_date = (now() at time zone 'utc') - interval '30 minutes',
+                    write_date = (now() at time zone 'utc') - interval '30 minutes'
+                WHERE id = %s
+                """,
+                (refund_id,),
+            )
+            self.live.run_cron(cron)
+            state = self.live.db.value(
+                "SELECT state FROM stripe_terminal_refund WHERE id = %s", (refund_id,)
+            )
+            return state in states
+
+        wait_until(swept, timeout=timeout, interval=0.5, message=f"the refund sweep: {states}")
+
     # === The customer's and Stripe's side === #
 
     def present_card(self, reader, number="4242424242424242"):
@@ -1112,9 +1200,18 @@ class Shop:
         on it by other means. Returns {payment id: state}."""
         self.sim.clear_faults()
         self.settle_webhooks()
-        return check_invariants(
+        states = check_invariants(
             self.live, self.secret_key, self.payment_ids(), self.invoices, other_payments or {}
         )
+        if self.live.has_refunds():
+            refunds = self.refunds()
+            problems = refund_problems(self.live, self.secret_key, refunds)
+            refunded = {r["id"] for r in refunds if r["state"] in ("pending", "succeeded")}
+            problems += _invoice_problems(
+                self.live.db, refunded, self.credit_notes, {}, card="stripe_terminal_refund_id"
+            )
+            assert not problems, "\n".join(problems)
+        return states
 
     def close(self):
         with contextlib.suppress(Exception):
@@ -1271,12 +1368,62 @@ def check_invariants(live, secret_key, payment_ids, invoice_ids, other_payments)
     for payment in invariants.payments:
         problems += invariants.payment_problems(payment)
     problems += invariants.stripe_problems()
-    problems += _invoice_problems(live.db, invariants.payments, invoice_ids, other_payments)
+    done = {payment["id"] for payment in invariants.payments if payment["state"] == "done"}
+    problems += _invoice_problems(live.db, done, invoice_ids, other_payments)
     assert not problems, "\n".join(problems)
     return {payment["id"]: payment["state"] for payment in invariants.payments}
 
 
-def _invoice_problems(db, payments, invoice_ids, other_payments):
+def refund_problems(live, secret_key, refunds):
+    """Odoo's refunds against the account's: each final and true, each booked once, and no
+    refund on Stripe that Odoo does not know."""
+    problems = []
+    stripe_refunds = live.simulator.account_objects(secret_key, "refund")
+    by_odoo_id = {}
+    for refund_obj in stripe_refunds:
+        odoo_id = (refund_obj.get("metadata") or {}).get("odoo_refund_id")
+        by_odoo_id.setdefault(odoo_id, []).append(refund_obj)
+    bookings = _group(
+        live.db.query(
+            """
+            SELECT pay.id, pay.stripe_terminal_refund_id, move.state
+            FROM account_payment pay JOIN account_move move ON move.id = pay.move_id
+            WHERE pay.stripe_terminal_refund_id = ANY(%s)
+            """,
+            ([r["id"] for r in refunds],),
+        ),
+        "stripe_terminal_refund_id",
+    )
+    known = {r["stripe_refund_id"] for r in refunds if r["stripe_refund_id"]}
+    for refund in refunds:
+        ref = f"refund {refund['name']} (id {refund['id']})"
+        state = refund["state"]
+        on_stripe = by_odoo_id.get(str(refund["id"]), [])
+        booked = bookings.get(refund["id"], [])
+        if state in ("draft", "waiting"):
+            problems.append(f"{ref} is still {state}")
+        elif state in ("pending", "succeeded"):
+            if len(on_stripe) != 1 or on_stripe[0]["id"] != refund["stripe_refund_id"]:
+                problems.append(f"{ref} is {state} with {len(on_stripe)} refunds on Stripe")
+            elif on_stripe[0]["amount"] != refund["amount_minor"]:
+                problems.append(f"{ref}: Stripe refunded {on_stripe[0]['amount']}")
+            if len(booked) != 1 or booked[0]["state"] != "posted":
+                problems.append(f"{ref} is {state} with {len(booked)} bookings")
+        elif state in ("refused", "canceled"):
+            if on_stripe:
+                problems.append(f"{ref} is {state} but Stripe refunded it")
+            if booked:
+                problems.append(f"{ref} is {state} with {len(booked)} bookings")
+    for refund_obj in stripe_refunds:
+        if refund_obj["id"] not in known and refund_obj["status"] in ("succeeded", "pending"):
+            problems.append(f"Stripe refunded {refund_obj['id']}, which Odoo does not know")
+    return problems
+
+
+def _invoice_problems(db, done_ids, invoice_ids, other_payments, card="stripe_terminal_payment_id"):
+    """Invoices paid once or not at all: at most one card payment reconciled with each, only
+    of a card payment (or refund: `card` names the column) in `done_ids`, nothing else than
+    `other_payments` says, and Odoo's residual agrees."""
     problems = []
     if not invoice_ids:
         return problems
@@ -1288,8 +1435,8 @@ def _invoice_problems(db, payments, invoice_ids, other_payments):
         (list(invoice_ids),),
     )
     reconciled = db.query(
-        """
-        SELECT il.move_id AS invoice_id, pay.id AS payment_id, pay.stripe_terminal_payment_id,
+        f"""
+        SELECT il.move_id AS invoice_id, pay.id AS payment_id, pay.{card} AS card,
                SUM(apr.amount) AS amount
         FROM account_move_line il
         JOIN account_partial_reconcile apr
@@ -1301,35 +1448,23 @@ def _invoice_problems(db, payments, invoice_ids, other_payments):
         JOIN account_move pm ON pm.id = pay.move_id AND pm.state = 'posted'
         JOIN account_account acc ON acc.id = il.account_id
         WHERE il.move_id = ANY(%s) AND acc.account_type = 'asset_receivable'
-        GROUP BY il.move_id, pay.id, pay.stripe_terminal_payment_id
-        """,
+        GROUP BY il.move_id, pay.id, pay.{card}
+        """,  # noqa: S608 - a column name of ours
         (list(invoice_ids),),
     )
-    done = {p["id"]: p for p in payments if p["state"] == "done"}
-    by_invoice = {}
-    for row in reconciled:
-        by_invoice.setdefault(row["invoice_id"], []).append(row)
+    by_invoice = _group(reconciled, "invoice_id")
     for invoice in invoices:
         rows = by_invoice.get(invoice["id"], [])
-        terminal = [r for r in rows if r["stripe_terminal_payment_id"]]
-        ref = f"invoice {invoice['name']} (id {invoice['id']})"
-        if len(terminal) > 1:
-            problems.append(f"{ref} is paid {len(terminal)} times by card")
-        for row in terminal:
-            if row["stripe_terminal_payment_id"] not in done:
-                problems.append(
-                    f"{ref} is reconciled with the payment of terminal payment "
-                    f"{row['stripe_terminal_payment_id']}, which is not done"
-                )
+        by_card = [r for r in rows if r["card"]]
+        ref = f"{invoice['move_type']} {invoice['name']} (id {invoice['id']})"
+        if len(by_card) > 1:
+            problems.append(f"{ref} is settled {len(by_card)} times by card")
+        for row in by_card:
+            if row["card"] not in done_ids:
+                problems.append(f"{ref} is reconciled with {card} {row['card']}, not done")
         paid = sum(float(r["amount"]) for r in rows)
-        expected_other = other_payments.get(invoice["id"], 0.0)
-        if (
-            abs(
-                sum(float(r["amount"]) for r in rows if not r["stripe_terminal_payment_id"])
-                - expected_other
-            )
-            > 0.001
-        ):
+        other = sum(float(r["amount"]) for r in rows if not r["card"])
+        if abs(other - other_payments.get(invoice["id"], 0.0)) > 0.001:
             problems.append(f"{ref}: unexpected payments by other means {rows}")
         residual = float(invoice["amount_total"]) - paid
         if (
@@ -1338,7 +1473,7 @@ def _invoice_problems(db, payments, invoice_ids, other_payments):
         ):
             problems.append(f"{ref}: residual {invoice['amount_residual']}, expected {residual}")
         if paid - float(invoice["amount_total"]) > 0.001:
-            problems.append(f"{ref} is paid {paid} for {invoice['amount_total']}")
+            problems.append(f"{ref} is settled {paid} for {invoice['amount_total']}")
         if not rows and invoice["state"] == "posted" and invoice["payment_state"] != "not_paid":
             problems.append(f"{ref} has no payment but is {invoice['payment_state']}")
     return problems

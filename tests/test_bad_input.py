@@ -244,7 +244,19 @@ def test_a_reader_that_does_not_exist_is_refused(shop, live):
 
 # === Users without the rights === #
 
-ORM_METHODS = {"create", "write", "unlink", "copy", "read", "search_read"}
+ORM_METHODS = {
+    "create",
+    "write",
+    "unlink",
+    "copy",
+    "read",
+    "search_read",
+    "fields_get",
+    "default_get",
+    "get_views",
+    "onchange",
+    "name_search",
+}
 # Refused, but only after a request to Stripe made with the company's key: see
 # tests/known_bugs.py (test_unauthorized_users_make_no_stripe_request).
 CALL_STRIPE_BEFORE_CHECKING_RIGHTS = {("stripe.terminal.reader.register", "action_register")}

@@ -468,3 +468,94 @@ def test_two_workers_finalise_the_same_payment_at_once(shop, live):
     shop.sim.wait_for_webhooks(timeout=30)
     assert shop.check() == {payment_id: "done"}
     assert len(bookings(shop, payment_id)) == 1
+
+
+def test_invoice_paid_by_other_means_while_the_card_is_charged_is_booked_once(shop):
+    invoice = shop.invoice(40.0)
+    payment_id = shop.collect([invoice])
+    context = {"active_model": "account.move", "active_ids": [invoice]}
+    wizard = shop.admin.call(
+        "account.payment.register",
+        "create",
+        {"journal_id": shop.env["bank_journal"]},
+        context=context,
+    )
+    shop.admin.call("account.payment.register", "action_create_payments", [wizard], context=context)
+    shop.present_card(shop.readers[0])
+    # The money was taken all the same: booked (not reconciled), for the accountant to look at.
+    shop.wait_db_state(payment_id, "done")
+    assert len(bookings(shop, payment_id)) == 1
+    assert shop.check(other_payments={invoice: 40.0}) == {payment_id: "done"}
+
+
+# === Refunds to the card === #
+
+
+def paid_and_credited(shop, amount=40.0):
+    """An invoice paid on the reader and its credit note; returns (payment, credit note)."""
+    invoice = shop.invoice(amount)
+    payment_id = shop.collect([invoice])
+    shop.present_card(shop.readers[0])
+    shop.wait_db_state(payment_id, "done")
+    return payment_id, shop.credit_note(invoice)
+
+
+def only_refund(shop):
+    refunds = shop.refunds()
+    assert len(refunds) == 1, refunds
+    return refunds[0]
+
+
+def test_answer_lost_after_the_refund_was_made(shop):
+    payment_id, credit_note = paid_and_credited(shop)
+    shop.sim.set_webhook_mode("hold")  # Stripe's news comes after the answer is lost
+    shop.sim.inject_fault("drop", count=3, path=r"^/v1/refunds$", method="POST", after_apply=True)
+    with pytest.raises(RpcError, match="did not answer"):
+        shop.refund(credit_note)
+    assert len(shop.stripe_objects("refund")) == 1, "Stripe made it"
+    # Stripe's webhooks tell Odoo, which books the refund once.
+    shop.sim.flush_webhooks()
+    refund = only_refund(shop)
+    wait_until(lambda: only_refund(shop)["state"] == "succeeded", message=f"refund {refund['id']}")
+    creates = requests_matching(shop, "POST", r"^/v1/refunds$")
+    assert len(creates) == 3 and len({entry["idempotency_key"] for entry in creates}) == 1
+    assert shop.check() == {payment_id: "done"}
+
+
+def test_answer_and_webhooks_lost_after_the_refund_the_sweep_finds_it(shop):
+    payment_id, credit_note = paid_and_credited(shop)
+    shop.sim.set_webhook_mode("drop")
+    shop.sim.inject_fault("drop", count=3, path=r"^/v1/refunds$", method="POST", after_apply=True)
+    with pytest.raises(RpcError, match="did not answer"):
+        shop.refund(credit_note)
+    refund = only_refund(shop)
+    assert refund["state"] == "draft", "kept aside until Stripe tells"
+    shop.refund_sweep_until(refund["id"], "succeeded")
+    assert len(shop.stripe_objects("refund")) == 1
+    assert shop.check() == {payment_id: "done"}
+
+
+@pytest.mark.parametrize("kind", ["http_500", "http_429"])
+def test_a_refused_refund_request_is_retried_with_the_same_key(shop, kind):
+    payment_id, credit_note = paid_and_credited(shop)
+    shop.sim.inject_fault(kind, count=2, path=r"^/v1/refunds$", method="POST")
+    shop.refund(credit_note)
+    assert only_refund(shop)["state"] == "succeeded"
+    creates = requests_matching(shop, "POST", r"^/v1/refunds$")
+    assert [entry["fault"] for entry in creates] == [kind, kind, None]
+    assert len({entry["idempotency_key"] for entry in creates}) == 1
+    assert shop.check() == {payment_id: "done"}
+
+
+def test_a_refund_stripe_never_received_is_sent_again_once_by_the_sweep(shop):
+    payment_id, credit_note = paid_and_credited(shop)
+    shop.sim.inject_fault("http_500", count=3, path=r"^/v1/refunds$", method="POST")
+    with pytest.raises(RpcError, match="did not answer"):
+        shop.refund(credit_note)
+    refund = only_refund(shop)
+    assert not shop.stripe_objects("refund")
+    shop.refund_sweep_until(refund["id"], "succeeded")
+    creates = requests_matching(shop, "POST", r"^/v1/refunds$")
+    assert len({entry["idempotency_key"] for entry in creates}) == 1
+    assert len(shop.stripe_objects("refund")) == 1
+    assert shop.check() == {payment_id: "done"}

@@ -1,0 +1,1 @@
+"""Benchmarks of the Stripe Terminal suite (issue 9): `make bench`; see tests/README.md."""
