@@ -113,6 +113,11 @@ class StripeTerminalPayment(models.Model):
     )
     token_id = fields.Many2one("payment.token", string="Saved Card", readonly=True, copy=False)
     pushed_date = fields.Datetime(string="Sent to Reader", readonly=True, copy=False)
+    reader_cleanup_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Canceled while the reader was unreachable: its screen is cleared when it is back.",
+    )
     last_stripe_check = fields.Datetime(readonly=True, copy=False)
 
     _sql_constraints = [
@@ -822,7 +827,9 @@ class StripeTerminalPayment(models.Model):
                     "payment_intent"
                 ) == self.payment_intent_id
                 if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
-                    reader = self._stripe_terminal_cancel_reader_action(client) or reader
+                    cleared = self._stripe_terminal_cancel_reader_action(client)
+                    self.reader_cleanup_pending = not cleared
+                    reader = cleared or reader
                 self.reader_id._stripe_terminal_apply(reader)
                 intent = client.call(
                     "payment_intents.cancel",
@@ -908,6 +915,35 @@ class StripeTerminalPayment(models.Model):
                         payment._stripe_terminal_cancel(canceled_by=sweeper)
             except Exception:
                 _logger.exception("Stripe Terminal sweep of %s failed", payment.name)
+        self._stripe_terminal_clear_readers(limit=limit)
+
+    @api.model
+    def _stripe_terminal_clear_readers(self, limit=100):
+        """Clear the screens of readers that were unreachable when their payment was canceled
+        (the canceled PaymentIntent cannot be charged, but the reader would still ask for a
+        card)."""
+        for payment in self.sudo().search([("reader_cleanup_pending", "=", True)], limit=limit):
+            payment = payment._as_collector()
+            try:
+                with self.env.cr.savepoint():
+                    client = payment._client()
+                    reader = client.call(
+                        "terminal.readers.retrieve", payment.reader_id.stripe_reader_id
+                    )
+                    action = reader.get("action") or {}
+                    ours = (action.get("process_payment_intent") or {}).get(
+                        "payment_intent"
+                    ) == payment.payment_intent_id
+                    if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
+                        reader = payment._stripe_terminal_cancel_reader_action(client)
+                        if not reader:
+                            continue  # still unreachable: next sweep
+                    payment.reader_cleanup_pending = False
+                    payment.reader_id._stripe_terminal_apply(reader)
+            except StripeTerminalError as error:
+                _logger.info(
+                    "Stripe Terminal reader cleanup of %s: %s", payment.name, error.technical
+                )
 
     # === Webhook events === #
 

@@ -363,8 +363,15 @@ class TestFlows(StripeTerminalAccountCase):
         self.assertEqual(state["state"], "canceled")
         intent = self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id)
         self.assertEqual(intent.status, "canceled", "a reader back online cannot charge it")
+        self.assertTrue(payment.reader_cleanup_pending)
         self.simulator.set_reader_online(self.reader.stripe_reader_id, True)
         self.assertEqual(invoice.payment_state, "not_paid")
+        # Back online, the sweep clears the reader's screen.
+        self.env["stripe.terminal.payment"]._cron_sweep()
+        self.env.invalidate_all()
+        self.assertFalse(payment.reader_cleanup_pending)
+        reader = self.stripe.v1.terminal.readers.retrieve(self.reader.stripe_reader_id)
+        self.assertIsNone(reader.action)
 
     def test_retry_after_the_reader_refused_the_push(self):
         self.simulator.inject_fault(
