@@ -70,13 +70,6 @@ def project_addons():
     return [a for a in _dev_tool().ADDONS if (REPO / a / "__manifest__.py").is_file()]
 
 
-def odoo_bin():
-    """Odoo's launcher script. Prefork servers start it, not `python -m odoo`: the master spawns
-    the websocket (gevent) worker by running sys.argv[0] again, which must be a script."""
-    spec = importlib.util.find_spec("odoo")
-    return Path(spec.origin).resolve().parent.parent / "odoo-bin"
-
-
 def postgres_params():
     """Connection parameters: Odoo's configuration when it is loaded (inside pytest-odoo),
     else the local cluster of tools/dev.py (started if needed)."""
@@ -435,7 +428,7 @@ class OdooServer:
         self.process = subprocess.Popen(
             [
                 sys.executable,
-                str(odoo_bin()),
+                __file__,  # this module is the server's launcher: see serve() at the end
                 "-c",
                 str(self.config),
                 "-d",
@@ -449,6 +442,7 @@ class OdooServer:
                 *self.extra_args,
             ],
             cwd=REPO,
+            env=dict(os.environ, TZ="UTC"),  # as odoo-bin does: Odoo's clock is UTC
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -1342,8 +1336,8 @@ class _Invariants:
             problems.append(f"{ref} is {state} but Stripe charged the card")
         if intent_id and (not intent or intent["status"] != "canceled"):
             problems.append(f"{ref} is {state}; Stripe: {intent and intent['status']}")
-        if intent_id and intent_id in self.on_readers:
-            problems.append(f"{ref} is {state} but still on a reader")
+        if intent_id and intent_id in self.on_readers and intent and intent["status"] != "canceled":
+            problems.append(f"{ref} is {state} but still chargeable on a reader")
         return problems
 
     def stripe_problems(self):
@@ -1477,3 +1471,23 @@ def _invoice_problems(db, done_ids, invoice_ids, other_payments, card="stripe_te
         if not rows and invoice["state"] == "posted" and invoice["payment_state"] != "not_paid":
             problems.append(f"{ref} has no payment but is {invoice['payment_state']}")
     return problems
+
+
+def serve():
+    """`python tests/live_odoo.py <odoo arguments>`: Odoo's server, as odoo-bin starts it.
+
+    A prefork master spawns its websocket worker by running sys.argv[0] again with `gevent`
+    first; that worker cannot start in this virtualenv (gevent's plugins need zope.interface,
+    which Odoo's requirements do not install) and the master would start it again every
+    second, burning a core. Nothing here needs the websocket (the tests speak JSON-RPC), so the
+    worker idles until the master stops it."""
+    if sys.argv[1:2] == ["gevent"]:
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
+        return
+    import odoo
+
+    odoo.cli.main()
+
+
+if __name__ == "__main__":
+    serve()

@@ -86,13 +86,13 @@ def test_answer_lost_after_the_intent_was_created(shop):
     assert len({entry["idempotency_key"] for entry in creates}) == 1
     intents = shop.stripe_objects("payment_intent")
     assert len(intents) == 1, "three attempts, one PaymentIntent"
-    # The overlay's refresh finds the intent again (replaying the creation with the same key).
+    # The overlay's refresh finds the intent again (replaying the creation with the same key)
+    # and sends it to the reader: nobody has to press Retry.
     state = shop.wait_payment(payment_id, lambda s: s["stage"] != "checking")
     assert shop.payment(payment_id)["payment_intent_id"] == intents[0]["id"]
-    if state["stage"] != "waiting_card":
-        assert state["can_retry"], state
-        state = shop.overlay(payment_id, "action_stripe_terminal_retry")
-    assert state["stage"] == "waiting_card"
+    assert state["stage"] == "waiting_card", state
+    action = reader_action(shop, shop.readers[0])
+    assert action["process_payment_intent"]["payment_intent"] == intents[0]["id"]
     shop.present_card(shop.readers[0])
     shop.wait_payment(payment_id, lambda s: s["done"])
     assert len(shop.stripe_objects("payment_intent")) == 1
@@ -207,7 +207,9 @@ def test_stripe_refusing_the_push_longer_than_the_sdk_retries(shop, kind):
     assert state["stage"] == "waiting_card"
     pushes = requests_matching(shop, "POST", r"/process_payment_intent$")
     assert [entry["fault"] for entry in pushes] == [kind, kind, kind, None]
-    assert len({entry["idempotency_key"] for entry in pushes}) == 1
+    keys = [entry["idempotency_key"] for entry in pushes]
+    assert len(set(keys[:3])) == 1, "the SDK's retries of one push share its key"
+    assert keys[3] != keys[0], "Retry is a new push (Stripe may have stored the refusal)"
     shop.present_card(shop.readers[0])
     shop.wait_payment(payment_id, lambda s: s["done"])
     assert shop.check() == {payment_id: "done"}
@@ -382,6 +384,45 @@ def test_reader_offline_during_a_payment_then_back(shop):
     assert shop.check() == {payment_id: "done"}
 
 
+def test_reader_offline_the_payment_can_be_canceled_all_the_same(shop):
+    payment_id = shop.collect([shop.invoice(40.0)])
+    reader = shop.readers[0]
+    shop.sim.set_reader_online(reader["stripe_id"], False)
+    shop.wait_payment(payment_id, lambda s: s["stage"] == "offline")
+    state = shop.overlay(payment_id, "action_stripe_terminal_cancel")
+    assert state["state"] == "canceled"
+    # The reader comes back with the payment still on screen: the card can no longer be charged.
+    shop.sim.set_reader_online(reader["stripe_id"], True)
+    answer = shop.present_card(reader)
+    assert answer["action"]["status"] == "failed"
+    assert not [c for c in shop.stripe_objects("charge") if c["status"] == "succeeded"]
+    assert shop.check() == {payment_id: "canceled"}
+
+
+def test_retry_after_the_reader_refused_the_push(shop):
+    """The reader goes offline between the pre-flight and the push: Stripe refuses the push
+    (and keeps that answer under its key); once the reader is back, Retry really retries."""
+    invoice = shop.invoice(40.0)
+    reader = shop.readers[0]["stripe_id"]
+    shop.sim.set_latency(1500)
+    thread, outcome = in_thread(shop.collect, [invoice])
+    wait_until(
+        lambda: any(r["path"] == "/v1/payment_intents" for r in shop.stripe_requests()),
+        message="the PaymentIntent",
+    )
+    shop.sim.set_reader_online(reader, False)  # the push is waiting on Stripe's latency
+    thread.join(timeout=30)
+    shop.sim.set_latency(0)
+    payment_id = outcome["result"]
+    assert shop.overlay(payment_id, "action_stripe_terminal_state")["stage"] == "offline"
+    shop.sim.set_reader_online(reader, True)
+    state = shop.overlay(payment_id, "action_stripe_terminal_retry")
+    assert state["stage"] == "waiting_card", state
+    shop.present_card(shop.readers[0])
+    shop.wait_payment(payment_id, lambda s: s["done"])
+    assert shop.check() == {payment_id: "done"}
+
+
 def test_reader_offline_then_back_the_payment_can_be_canceled(shop):
     payment_id = shop.collect([shop.invoice(40.0)])
     shop.sim.set_reader_online(shop.readers[0]["stripe_id"], False)
@@ -442,6 +483,27 @@ def test_two_users_collect_on_the_same_reader_at_once(shop, live):
     assert re.search(r"busy|taking another payment", refused[0].message), refused[0].message
     assert len(shop.stripe_objects("payment_intent")) == 1
     shop.present_card(shop.readers[0])
+    shop.wait_db_state(started[0], "done")
+    assert shop.check() == {started[0]: "done"}
+
+
+def test_two_readers_collecting_the_same_invoice_at_once(shop, live):
+    invoice = shop.invoice(40.0)
+    sessions = [live.session("live_accountant"), live.session("live_accountant2")]
+    barrier = threading.Barrier(2)
+
+    def collect(session, reader):
+        barrier.wait(timeout=30)
+        return shop.collect([invoice], session=session, stripe_terminal_reader_id=reader["id"])
+
+    runs = [in_thread(collect, s, r) for s, r in zip(sessions, shop.readers, strict=True)]
+    for thread, _outcome in runs:
+        thread.join(timeout=60)
+    started = [outcome["result"] for _thread, outcome in runs if "result" in outcome]
+    refused = [outcome["error"] for _thread, outcome in runs if "error" in outcome]
+    assert len(started) == 1 and len(refused) == 1, runs
+    assert refused[0].name == "odoo.exceptions.UserError"
+    shop.present_card(next(r for r in shop.readers if reader_action(shop, r)))
     shop.wait_db_state(started[0], "done")
     assert shop.check() == {started[0]: "done"}
 
