@@ -66,28 +66,6 @@ def test_two_users_collecting_for_a_new_customer_at_once(shop, live):
     assert len(shop.stripe_objects("customer")) == 1
 
 
-def test_a_reader_back_online_after_a_cancel_is_not_left_busy(shop):
-    """stripe_terminal_account/models/stripe_terminal_payment.py, _stripe_terminal_cancel (and
-    stripe_terminal_base/models/stripe_terminal_reader.py, _stripe_terminal_preflight).
-
-    Happens: a payment is canceled while its reader is offline: Odoo cancels the PaymentIntent
-    (nothing can be charged any more) but cannot clear the reader's action. When the reader comes
-    back it still shows that payment, and the next Collect on it is refused ("busy with another
-    action") until someone cancels the action from the reader's form. Should: clear an action
-    whose PaymentIntent belongs to a payment Odoo canceled (at the pre-flight, or from the
-    sweep when the reader is seen online again)."""
-    payment_id = shop.collect([shop.invoice(40.0)])
-    reader = shop.readers[0]["stripe_id"]
-    shop.sim.set_reader_online(reader, False)
-    shop.wait_payment(payment_id, lambda s: s["stage"] == "offline")
-    assert shop.overlay(payment_id, "action_stripe_terminal_cancel")["state"] == "canceled"
-    shop.sim.set_reader_online(reader, True)
-    next_payment = shop.collect([shop.invoice(30.0)])
-    assert shop.overlay(next_payment, "action_stripe_terminal_state")["stage"] == "waiting_card"
-    shop.overlay(next_payment, "action_stripe_terminal_cancel")
-    shop.check()
-
-
 def test_a_refund_made_while_its_answer_was_lost_is_not_reported_refused(shop):
     """stripe_terminal_refund/wizards/stripe_terminal_refund_wizard.py, action_confirm (with
     stripe_terminal_refund.py, _stripe_terminal_create_and_send).

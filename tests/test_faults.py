@@ -399,6 +399,23 @@ def test_reader_offline_the_payment_can_be_canceled_all_the_same(shop):
     assert shop.check() == {payment_id: "canceled"}
 
 
+def test_a_reader_back_online_after_a_cancel_is_cleared_by_the_sweep(shop):
+    payment_id = shop.collect([shop.invoice(40.0)])
+    reader = shop.readers[0]
+    shop.sim.set_reader_online(reader["stripe_id"], False)
+    shop.wait_payment(payment_id, lambda s: s["stage"] == "offline")
+    assert shop.overlay(payment_id, "action_stripe_terminal_cancel")["state"] == "canceled"
+    shop.sim.set_reader_online(reader["stripe_id"], True)
+    assert reader_action(shop, reader)["status"] == "in_progress", "the stale screen"
+    shop.live.run_sweep()
+    assert reader_action(shop, reader) is None
+    next_payment = shop.collect([shop.invoice(30.0)])
+    assert shop.overlay(next_payment, "action_stripe_terminal_state")["stage"] == "waiting_card"
+    shop.present_card(reader)
+    shop.wait_db_state(next_payment, "done")
+    assert shop.check() == {payment_id: "canceled", next_payment: "done"}
+
+
 def test_retry_after_the_reader_refused_the_push(shop):
     """The reader goes offline between the pre-flight and the push: Stripe refuses the push
     (and keeps that answer under its key); once the reader is back, Retry really retries."""
