@@ -222,6 +222,10 @@ class Bench:
             ratios = median([suite_server(r["small"]) / r["odoo"]["server"] for r in rounds])
             collect = median([r["small"]["collect"]["server"] for r in rounds])
             finalise = median([r["small"]["finalise"]["server"] for r in rounds])
+            booking = median(
+                [r["small"]["finalise"]["by_type"].get("charge.succeeded", 0.0) for r in rounds]
+            )
+            events = median([len(r["small"]["finalise"]["by_type"]) for r in rounds])
             stripe = median(
                 [r["small"]["collect"]["stripe"] + r["small"]["finalise"]["stripe"] for r in rounds]
             )
@@ -231,8 +235,9 @@ class Bench:
                     "Server time per payment: suite (Collect + finalisation, Stripe excluded) / "
                     "Odoo's Register Payment > Create Payment",
                     f"{ratios:.2f} (suite {1000 * suite:.0f} ms = Collect {1000 * collect:.0f} + "
-                    f"finalisation {1000 * finalise:.0f}; Odoo {1000 * odoo:.0f} ms; Stripe time "
-                    f"excluded {1000 * stripe:.0f} ms)",
+                    f"finalisation {1000 * finalise:.0f}, of which {1000 * booking:.0f} for the "
+                    f"webhook that books and the rest for {events - 1:g} other events; Odoo "
+                    f"{1000 * odoo:.0f} ms; Stripe's time excluded: {1000 * stripe:.0f} ms)",
                     "<= 1.5",
                     ratios <= 1.5,
                 )
