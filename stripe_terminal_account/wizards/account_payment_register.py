@@ -5,6 +5,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from odoo.addons.stripe_terminal_base.amounts import AmountError, to_stripe_amount
 from odoo.addons.stripe_terminal_base.const import ERRORS
@@ -225,7 +226,7 @@ class AccountPaymentRegister(models.TransientModel):
             # The record must exist before Stripe is called (see the docstring).
             cr.commit()  # pylint: disable=invalid-commit
             try:
-                payment._stripe_terminal_start()
+                self._stripe_terminal_start_retried(cr, payment)
             except Exception as error:
                 # Never leave a draft holding the reader: record the failure, let the accountant
                 # retry or cancel it from the card payment.
@@ -247,6 +248,28 @@ class AccountPaymentRegister(models.TransientModel):
                     )
                 ) from error
             return payment.id
+
+    @staticmethod
+    def _stripe_terminal_start_retried(cr, payment, attempts=3):
+        """Start the payment; on a concurrency error (another worker linked the same new Stripe
+        customer: this transaction's snapshot predates it), start again in a new transaction,
+        which sees what the other one committed. The payment record is committed already and
+        every Stripe write is idempotent, so starting again repeats nothing."""
+        for attempt in range(attempts):
+            try:
+                with cr.savepoint(flush=False):
+                    payment._stripe_terminal_start()
+                return
+            except psycopg2.OperationalError as error:
+                if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY or attempt == attempts - 1:
+                    raise
+                _logger.info(
+                    "Stripe Terminal payment %s: starting again after %s",
+                    payment.name,
+                    error.pgcode,
+                )
+                cr.rollback()
+                payment.invalidate_recordset()
 
     def _stripe_terminal_busy_error(self, env, values, error):
         """The payment the database refused this one for: the reader's, or the invoice's.

@@ -290,12 +290,14 @@ class StripeTerminalRefundWizard(models.TransientModel):
                         ref=result["name"],
                     )
                 )
-            raise UserError(
-                _(
-                    "Stripe refused the refund: %(message)s",
-                    message=error.user_message(),
+            if result["state"] in const.FINAL_STATES:
+                raise UserError(
+                    _(
+                        "Stripe refused the refund: %(message)s",
+                        message=error.user_message(),
+                    )
                 )
-            )
+            # The answer was lost but Stripe's news arrived meanwhile: say what the refund is.
         if result["state"] == "waiting":
             message = _(
                 "Ask the customer to present the card that paid (%(card)s) on %(reader)s to "
