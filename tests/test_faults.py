@@ -525,6 +525,34 @@ def test_two_readers_collecting_the_same_invoice_at_once(shop, live):
     assert shop.check() == {started[0]: "done"}
 
 
+def test_two_users_collecting_for_a_new_customer_at_once(shop, live):
+    """Two Collects at once for a customer without a Stripe Customer yet, on two readers
+    (Stripe slow, so that they overlap): both start, on one Stripe Customer."""
+    invoices = [shop.invoice(40.0), shop.invoice(50.0)]
+    sessions = [live.session("live_accountant"), live.session("live_accountant2")]
+    barrier = threading.Barrier(2)
+
+    def collect(invoice, session, reader):
+        barrier.wait(timeout=30)
+        return shop.collect([invoice], session=session, stripe_terminal_reader_id=reader["id"])
+
+    shop.sim.set_latency(300)  # Stripe as slow as it is over the internet: the two overlap
+    runs = [
+        in_thread(collect, *args) for args in zip(invoices, sessions, shop.readers, strict=True)
+    ]
+    for thread, _outcome in runs:
+        thread.join(timeout=60)
+    shop.sim.set_latency(0)
+    outcomes = [outcome for _thread, outcome in runs]
+    assert all("result" in outcome for outcome in outcomes), outcomes
+    assert len(shop.stripe_objects("customer")) == 1
+    for reader in shop.readers:
+        shop.present_card(reader)
+    for outcome in outcomes:
+        shop.wait_db_state(outcome["result"], "done")
+    assert set(shop.check().values()) == {"done"}
+
+
 def test_two_workers_finalise_the_same_payment_at_once(shop, live):
     shop.sim.set_webhook_mode("hold")
     invoice = shop.invoice(40.0)
@@ -637,4 +665,31 @@ def test_a_refund_stripe_never_received_is_sent_again_once_by_the_sweep(shop):
     creates = requests_matching(shop, "POST", r"^/v1/refunds$")
     assert len({entry["idempotency_key"] for entry in creates}) == 1
     assert len(shop.stripe_objects("refund")) == 1
+    assert shop.check() == {payment_id: "done"}
+
+
+def test_a_refund_made_while_its_answer_was_lost_is_not_reported_refused(shop):
+    """Stripe makes the refund, its answer is lost, and while the SDK retries Stripe's webhooks
+    book it: the accountant is told it was refunded, not that Stripe refused it."""
+    invoice = shop.invoice(40.0)
+    payment_id = shop.collect([invoice])
+    shop.present_card(shop.readers[0])
+    shop.wait_db_state(payment_id, "done")
+    credit_note = shop.credit_note(invoice)
+    shop.sim.set_webhook_mode("hold")
+    shop.sim.inject_fault("drop", count=3, path=r"^/v1/refunds$", method="POST", after_apply=True)
+    thread, outcome = in_thread(shop.refund, credit_note)
+    wait_until(lambda: shop.stripe_objects("refund"), message="the refund on Stripe")
+    shop.sim.set_latency(1000)  # the SDK's retries take a while: Stripe's news comes first
+    shop.sim.flush_webhooks()
+    shop.sim.set_webhook_mode("deliver")
+    wait_until(
+        lambda: shop.refunds() and shop.refunds()[0]["state"] == "succeeded",
+        message="the webhooks booking the refund",
+    )
+    thread.join(timeout=60)
+    shop.sim.set_latency(0)
+    error = outcome.get("error")
+    assert not (error and "refused" in error.message), error.message
+    assert only_refund(shop)["state"] == "succeeded"
     assert shop.check() == {payment_id: "done"}
