@@ -296,9 +296,9 @@ class Bench:
                     f"{load['readers']} readers x {self.args.payments} payments at once, prefork "
                     f"({load['workers']} HTTP workers + 1 cron worker)",
                     f"{load['per_second']:.1f} payments/s, p95 {load['p95']:.2f} s per payment "
-                    f"(median {load['median']:.2f} s); {load['booked']} posted and reconciled "
-                    f"{load['reconciled']}, paid invoices {load['paid_invoices']}, booked twice "
-                    f"{load['booked'] - load['booked_terminal']}; "
+                    f"(median {load['median']:.2f} s); {load['booked']} booked, "
+                    f"{load['reconciled']} posted and reconciled, {load['paid_invoices']} "
+                    f"invoices paid, {load['booked'] - load['booked_terminal']} booked twice; "
                     f"{load['stripe_requests_per_payment']:.1f} Stripe requests/payment with "
                     "the overlay refreshing",
                     f"exactly {expected} posted and reconciled, none twice",
