@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2
+from markupsafe import escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -37,12 +38,7 @@ class StripeTerminalPayment(models.Model):
         string="Reference", required=True, readonly=True, copy=False, default="/", index=True
     )
     state = fields.Selection(
-        const.PAYMENT_STATES,
-        default="draft",
-        required=True,
-        readonly=True,
-        tracking=True,
-        index=True,
+        const.PAYMENT_STATES, default="draft", required=True, readonly=True, index=True
     )
     stage = fields.Selection(
         const.PAYMENT_STAGES,
@@ -83,7 +79,7 @@ class StripeTerminalPayment(models.Model):
         readonly=True,
         help="The receivable lines Register Payment was opened on.",
     )
-    amount = fields.Monetary(required=True, readonly=True, tracking=True)
+    amount = fields.Monetary(required=True, readonly=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount_minor = fields.Integer(
         string="Amount (smallest unit)",
@@ -325,13 +321,15 @@ class StripeTerminalPayment(models.Model):
             failure_code=False,
             failure_message=False,
         )
-        self.message_post(
-            body=_(
-                "Sent to reader %(reader)s (attempt %(attempt)s).",
-                reader=self.reader_id.name,
-                attempt=attempt,
+        if attempt > 1:
+            # The first push needs no message: it is the payment itself.
+            self.message_post(
+                body=_(
+                    "Sent to reader %(reader)s again (attempt %(attempt)s).",
+                    reader=self.reader_id.name,
+                    attempt=attempt,
+                )
             )
-        )
 
     def _stripe_terminal_start_failed(self, error):
         _logger.warning("Stripe Terminal payment %s: %s", self.name, error.technical)
@@ -408,6 +406,11 @@ class StripeTerminalPayment(models.Model):
             found = client.call("payment_intents.search", params={"query": query})["data"]
             if not found:
                 self._set(state="canceled", stage="canceled")
+                self._message_log(
+                    body=escape(
+                        _("Stripe has no PaymentIntent for this payment: nothing was charged.")
+                    )
+                )
                 return
             intent = found[0]
         else:
@@ -438,6 +441,7 @@ class StripeTerminalPayment(models.Model):
                 failure_code="not_on_reader",
                 failure_message=str(const.NOT_ON_READER_MESSAGE),
             )
+            self._message_log(body=escape(str(const.NOT_ON_READER_MESSAGE)))
 
     def _stripe_terminal_apply_intent(self, intent, reader=None, charge=None):
         """Move the payment to what Stripe says of its PaymentIntent (a dict), and of the reader
@@ -505,6 +509,7 @@ class StripeTerminalPayment(models.Model):
                 failure_code="not_on_reader",
                 failure_message=str(const.NOT_ON_READER_MESSAGE),
             )
+            self._message_log(body=escape(str(const.NOT_ON_READER_MESSAGE)))
 
     def _stripe_terminal_attempt_failed(self, error):
         """A declined or interrupted attempt: present another card automatically while retries
@@ -557,6 +562,7 @@ class StripeTerminalPayment(models.Model):
             or details.get("interac_present")
             or {}
         )
+        # The card is known before the booking: the account.payment shows it.
         self.write(
             {
                 "charge_id": charge.get("id"),
@@ -565,42 +571,49 @@ class StripeTerminalPayment(models.Model):
             }
         )
         payment = self._stripe_terminal_create_account_payment()
-        token = self.env["payment.token"]
+        values = {
+            "state": "done",
+            "stage": "approved",
+            "account_payment_id": payment.id,
+            "failure_code": False,
+            "failure_message": False,
+        }
         if self.save_card:
-            token = self.env["payment.token"]._stripe_terminal_save_generated_card(
-                self.provider_id, self.partner_id, self.stripe_customer_id, charge
+            values["token_id"] = (
+                self.env["payment.token"]
+                ._stripe_terminal_save_generated_card(
+                    self.provider_id, self.partner_id, self.stripe_customer_id, charge
+                )
+                .id
             )
-        self._set(
-            state="done",
-            stage="approved",
-            account_payment_id=payment.id,
-            token_id=token.id,
-            failure_code=False,
-            failure_message=False,
-        )
+        self._set(**values)
         summary = self._stripe_terminal_card_summary()
-        self.message_post(
-            body=_(
-                "Paid %(amount)s by %(card)s on %(reader)s; payment %(payment)s (%(intent)s).",
-                amount=self._stripe_terminal_amount_text(),
-                card=summary,
-                reader=self.reader_id.name,
-                payment=payment.name,
-                intent=self.payment_intent_id,
-            )
-        )
-        for invoice in self.invoice_ids:
-            invoice.message_post(
-                body=_(
-                    "%(amount)s paid by %(card)s on the Stripe reader %(reader)s "
-                    "(%(reference)s, %(intent)s).",
+        # Internal logs, not posts: nobody is notified of a booking, and the invoice keeps
+        # the card and the reader in its history for the accountant.
+        self._message_log(
+            body=escape(
+                _(
+                    "Paid %(amount)s by %(card)s on %(reader)s; payment %(payment)s (%(intent)s).",
                     amount=self._stripe_terminal_amount_text(),
                     card=summary,
                     reader=self.reader_id.name,
-                    reference=self.name,
+                    payment=payment.name,
                     intent=self.payment_intent_id,
                 )
             )
+        )
+        invoice_note = escape(
+            _(
+                "%(amount)s paid by %(card)s on the Stripe reader %(reader)s "
+                "(%(reference)s, %(intent)s).",
+                amount=self._stripe_terminal_amount_text(),
+                card=summary,
+                reader=self.reader_id.name,
+                reference=self.name,
+                intent=self.payment_intent_id,
+            )
+        )
+        self.invoice_ids._message_log_batch(dict.fromkeys(self.invoice_ids.ids, invoice_note))
 
     def _stripe_terminal_check_charge(self, intent, charge):
         """Refuse to book anything that is not exactly what was asked for."""
@@ -794,6 +807,7 @@ class StripeTerminalPayment(models.Model):
                 self.reader_id._stripe_terminal_preflight(self.company_id, moto=self.mode == "moto")
             except UserError as error:
                 self._set(state="error", stage="error", failure_message=str(error))
+                self._message_log(body=escape(_("Retry refused: %(message)s", message=str(error))))
                 return self._stripe_terminal_overlay_state()
             self.write({"auto_retries_left": self._default_auto_retries()})
             self._stripe_terminal_start()
@@ -967,7 +981,7 @@ class StripeTerminalPayment(models.Model):
         if not payment or payment.state in const.FINAL_STATES:
             return
         payment = payment._as_collector()
-        payment.last_stripe_check = fields.Datetime.now()
+        now = fields.Datetime.now()
         if event_type == "charge.succeeded":
             if data_object.get("status") == "succeeded" and data_object.get("captured", True):
                 intent = {
@@ -980,8 +994,7 @@ class StripeTerminalPayment(models.Model):
                 payment._stripe_terminal_finalize(intent, data_object)
         elif event_type == "terminal.reader.action_succeeded":
             payment.reader_id._stripe_terminal_apply(data_object)
-            if payment.stage in ("waiting_card", "retrying", "checking"):
-                payment._set(stage="processing")
+            payment._stripe_terminal_approaching(now)
         elif event_type == "terminal.reader.action_failed":
             payment.reader_id._stripe_terminal_apply(data_object)
             # Verify with Stripe before acting: deliveries come in any order, and a failure of
@@ -990,8 +1003,15 @@ class StripeTerminalPayment(models.Model):
         elif event_type in ("payment_intent.payment_failed", "payment_intent.canceled"):
             payment._stripe_terminal_refresh(force=True)
         elif event_type == "payment_intent.succeeded":
-            if payment.stage != "approved":
-                payment._set(stage="processing")
+            payment._stripe_terminal_approaching(now)
+
+    def _stripe_terminal_approaching(self, now):
+        """Stripe approved the card; its charge (with the card's details) books the payment.
+        Show "processing" meanwhile, and let the refresh wait a little before asking Stripe."""
+        if self.stage in ("waiting_card", "retrying", "checking", "offline"):
+            self._set(stage="processing", last_stripe_check=now)
+        else:
+            self.last_stripe_check = now
 
 
 class StripeTerminalPaymentHold(models.Model):

@@ -211,18 +211,17 @@ class AccountPaymentRegister(models.TransientModel):
                 raise
             try:
                 with cr.savepoint():
-                    payment = env["stripe.terminal.payment"].sudo().create(values)
+                    # No creation log: the payment's fields say it, its chatter tells what
+                    # happens next (declines, retries, the booking or the cancel).
+                    payment = (
+                        env["stripe.terminal.payment"]
+                        .sudo()
+                        .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+                        .create(values)
+                    )
                 payment = payment._as_collector()
             except psycopg2.errors.UniqueViolation as error:
                 raise self._stripe_terminal_busy_error(env, values, error) from error
-            payment.message_post(
-                body=_(
-                    "Collect %(amount)s on %(reader)s for %(invoices)s.",
-                    amount=payment._stripe_terminal_amount_text(),
-                    reader=payment.reader_id.name,
-                    invoices=", ".join(payment.invoice_ids.mapped("name")),
-                )
-            )
             # The record must exist before Stripe is called (see the docstring).
             cr.commit()  # pylint: disable=invalid-commit
             try:
