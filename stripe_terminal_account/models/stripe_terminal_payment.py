@@ -165,10 +165,14 @@ class StripeTerminalPayment(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if vals.get("state") in const.FINAL_STATES:
-            self.env["stripe.terminal.payment.hold"].sudo().search(
-                [("payment_id", "in", self.ids)]
-            ).unlink()
+        if vals.get("state") in const.FINAL_STATES and self.ids:
+            # Release the held invoice lines. Plain SQL: holds are a lock table that nothing
+            # references, and the ORM's unlink checks would cost more than the booking's writes.
+            self.env.cr.execute(
+                "DELETE FROM stripe_terminal_payment_hold WHERE payment_id IN %s",
+                (tuple(self.ids),),
+            )
+            self.env["stripe.terminal.payment.hold"].invalidate_model()
         return result
 
     # === Helpers === #

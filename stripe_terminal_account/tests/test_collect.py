@@ -52,6 +52,10 @@ class TestCollect(StripeTerminalAccountCase):
         self.assert_paid_once(payment)
         self.assertEqual(invoice.payment_state, "partial")
         self.assertAlmostEqual(invoice.amount_residual, 120.0)
+        # The booked payment released the invoice: the rest can be collected.
+        rest = self.pay(self.collect(invoice))
+        self.assert_paid_once(rest)
+        self.assertEqual(invoice.payment_state, "paid")
 
     def test_several_invoices_of_one_customer_at_once(self):
         invoices = self.create_invoice(30.0) | self.create_invoice(45.5)
