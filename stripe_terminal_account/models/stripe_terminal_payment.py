@@ -250,7 +250,8 @@ class StripeTerminalPayment(models.Model):
 
     def _stripe_terminal_card_present_types(self):
         """Card-present payment methods: Canadian accounts also take Interac debit cards."""
-        if self.company_id.country_id.code == "CA" and self.currency_id.name == "CAD":
+        # The currency first: it is at hand, the company's country costs a read of the company.
+        if self.currency_id.name == "CAD" and self.company_id.country_id.code == "CA":
             return ["card_present", "interac_present"]
         return ["card_present"]
 
