@@ -440,13 +440,7 @@ class StripeTerminalPayment(models.Model):
             except StripeTerminalError as error:
                 self._stripe_terminal_start_failed(error)
         else:
-            self._set(
-                state="error",
-                stage="error",
-                failure_code="not_on_reader",
-                failure_message=str(const.NOT_ON_READER_MESSAGE),
-            )
-            self._message_log(body=escape(str(const.NOT_ON_READER_MESSAGE)))
+            self._stripe_terminal_not_on_reader()
 
     def _stripe_terminal_apply_intent(self, intent, reader=None, charge=None):
         """Move the payment to what Stripe says of its PaymentIntent (a dict), and of the reader
@@ -508,13 +502,14 @@ class StripeTerminalPayment(models.Model):
         if reader is not None and not ours and self.stage in ("waiting_card", "checking"):
             # The reader does not show the payment (canceled there, or the push never arrived):
             # nothing to wait for.
-            self._set(
-                state="error",
-                stage="error",
-                failure_code="not_on_reader",
-                failure_message=str(const.NOT_ON_READER_MESSAGE),
-            )
-            self._message_log(body=escape(str(const.NOT_ON_READER_MESSAGE)))
+            self._stripe_terminal_not_on_reader()
+
+    def _stripe_terminal_not_on_reader(self):
+        message = str(const.NOT_ON_READER_MESSAGE)
+        self._set(
+            state="error", stage="error", failure_code="not_on_reader", failure_message=message
+        )
+        self._message_log(body=escape(message))
 
     def _stripe_terminal_attempt_failed(self, error):
         """A declined or interrupted attempt: present another card automatically while retries

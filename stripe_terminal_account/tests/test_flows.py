@@ -178,9 +178,63 @@ class TestFlows(StripeTerminalAccountCase):
         state = payment.with_user(self.accountant).action_stripe_terminal_retry()
         self.assertEqual(state["state"], "error")
         self.assertIn("offline", state["message"])
+        self.assertTrue(self.notes_of(payment, "Retry refused"))
         self.simulator.set_reader_online(self.reader.stripe_reader_id, True)
         state = payment.with_user(self.accountant).action_stripe_terminal_retry()
         self.assertEqual(state["stage"], "waiting_card")
+
+    def notes_of(self, record, text):
+        return record.message_ids.filtered(lambda message: text in (message.body or ""))
+
+    def test_a_payment_cleared_from_the_reader_is_reported_then_retried(self):
+        # Someone cleared the reader (the Stripe dashboard, another till): no webhook says so.
+        payment = self.collect(self.create_invoice(40.0))
+        self.stripe.v1.terminal.readers.cancel_action(self.reader.stripe_reader_id)
+        state = self.poll(payment)
+        self.assertEqual((state["state"], state["stage"]), ("error", "error"))
+        self.assertEqual(payment.failure_code, "not_on_reader")
+        self.assertIn("Nothing was charged", state["message"])
+        self.assertTrue(state["can_retry"])
+        self.assertTrue(self.notes_of(payment, "is not showing this payment"))
+        state = payment.with_user(self.accountant).action_stripe_terminal_retry()
+        self.assertEqual(state["stage"], "waiting_card")
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
+    def test_a_lost_intent_found_after_the_accountant_left_waits_for_retry(self):
+        self.simulator.inject_fault(
+            "drop", count=3, path=r"^/v1/payment_intents$", after_apply=True
+        )
+        payment = self.collect(self.create_invoice(40.0))
+        self.assertEqual(payment.stage, "checking")
+        with self.later(60 * (const.RECOVER_PUSH_MINUTES + 1)):
+            state = payment.with_user(self.accountant).action_stripe_terminal_poll()
+        self.env.invalidate_all()
+        # Found on Stripe, but not sent to a reader nobody may be standing at any more.
+        self.assertEqual((state["state"], payment.failure_code), ("error", "not_on_reader"))
+        self.assertTrue(payment.payment_intent_id)
+        reader = self.stripe.v1.terminal.readers.retrieve(self.reader.stripe_reader_id)
+        self.assertIsNone(reader.action)
+        payment.with_user(self.accountant).action_stripe_terminal_retry()
+        self.pay(payment)
+        self.assert_paid_once(payment)
+        self.assertEqual(len(self.simulator.account_objects(self.secret_key, "payment_intent")), 1)
+
+    def test_an_intent_creation_lost_for_a_day_is_looked_up_then_given_up(self):
+        # The request never reached Stripe and its idempotency key has expired since:
+        # Stripe is searched by the payment's metadata, finds nothing, and nothing is charged.
+        self.simulator.inject_fault("drop", count=3, path=r"^/v1/payment_intents$")
+        invoice = self.create_invoice(40.0)
+        payment = self.collect(invoice)
+        self.assertFalse(payment.payment_intent_id)
+        with self.later(24 * 3600):
+            state = payment.with_user(self.accountant).action_stripe_terminal_poll()
+        self.env.invalidate_all()
+        self.assertEqual(state["state"], "canceled")
+        self.assertTrue(self.notes_of(payment, "nothing was charged"))
+        self.assertFalse(self.simulator.account_objects(self.secret_key, "payment_intent"))
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertEqual(self.collect(invoice).state, "pending", "the invoice is free again")
 
     def test_customer_cancels_on_the_reader(self):
         payment = self.collect(self.create_invoice(40.0))
