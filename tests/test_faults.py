@@ -504,6 +504,34 @@ def test_two_users_collect_on_the_same_reader_at_once(shop, live):
     assert shop.check() == {started[0]: "done"}
 
 
+def test_another_till_updating_the_reader_while_a_collect_talks_to_stripe(shop, live):
+    """Another till's pre-flight (or Check Status) writes the reader's row while this Collect
+    waits on Stripe: the Collect's own write of the reader conflicts with it. It starts again
+    in a new transaction and opens its overlay, instead of failing as if the reader were busy
+    with someone else's payment (Odoo's retry of the whole request saw its own push)."""
+    invoice = shop.invoice(40.0)
+    reader = shop.readers[0]
+    shop.sim.set_latency(300)
+    try:
+        thread, outcome = in_thread(shop.collect, [invoice])
+        wait_until(
+            lambda: any(r["path"] == "/v1/payment_intents" for r in shop.stripe_requests()),
+            message="the Collect to ask Stripe for its PaymentIntent",
+        )
+        live.db.execute(
+            "UPDATE stripe_terminal_reader SET last_check_date = now() WHERE id = %s",
+            (reader["id"],),
+        )
+        thread.join(timeout=60)
+    finally:
+        shop.sim.set_latency(0)
+    assert "result" in outcome, outcome
+    assert len(shop.stripe_objects("payment_intent")) == 1
+    shop.present_card(reader)
+    shop.wait_db_state(outcome["result"], "done")
+    assert shop.check() == {outcome["result"]: "done"}
+
+
 def test_two_readers_collecting_the_same_invoice_at_once(shop, live):
     invoice = shop.invoice(40.0)
     sessions = [live.session("live_accountant"), live.session("live_accountant2")]

@@ -251,13 +251,18 @@ class AccountPaymentRegister(models.TransientModel):
     @staticmethod
     def _stripe_terminal_start_retried(cr, payment, attempts=3):
         """Start the payment; on a concurrency error (another worker linked the same new Stripe
-        customer: this transaction's snapshot predates it), start again in a new transaction,
-        which sees what the other one committed. The payment record is committed already and
-        every Stripe write is idempotent, so starting again repeats nothing."""
+        customer, or another till's pre-flight updated the reader: this transaction's snapshot
+        predates it), start again in a new transaction, which sees what the other one
+        committed. The payment record is committed already and every Stripe write is
+        idempotent, so starting again repeats nothing."""
         for attempt in range(attempts):
             try:
                 with cr.savepoint(flush=False):
                     payment._stripe_terminal_start()
+                    # Write now, inside the retry: a conflict left to the final commit would
+                    # escape to Odoo's own retry of the whole request, whose pre-flight then
+                    # finds the reader busy with this very payment.
+                    payment.env.flush_all()
                 return
             except psycopg2.OperationalError as error:
                 if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY or attempt == attempts - 1:
