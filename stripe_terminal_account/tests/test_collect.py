@@ -238,3 +238,19 @@ class TestCollect(StripeTerminalAccountCase):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.accountant)
         self.assertIn(booked.name, activity.note)
+
+    def test_collect_needs_a_stripe_journal(self):
+        bank = self.env["account.journal"].search(
+            [
+                ("type", "=", "bank"),
+                ("company_id", "=", self.company.id),
+                ("id", "!=", self.journal.id),
+            ],
+            limit=1,
+        )
+        wizard = self.register_wizard(self.create_invoice(10.0), journal=bank)
+        self.assertFalse(wizard.is_stripe_journal)
+        requests_before = len(self.stripe_requests())
+        with self.assertRaisesRegex(UserError, "Choose a Stripe journal"):
+            wizard.action_stripe_terminal_collect()
+        self.assertEqual(len(self.stripe_requests()), requests_before)

@@ -183,6 +183,13 @@ class TestFlows(StripeTerminalAccountCase):
         state = payment.with_user(self.accountant).action_stripe_terminal_retry()
         self.assertEqual(state["stage"], "waiting_card")
 
+    def test_a_paid_payment_cannot_be_retried(self):
+        payment = self.pay(self.collect(self.create_invoice(40.0)))
+        self.assert_paid_once(payment)
+        with self.assertRaisesRegex(UserError, "cannot be retried now"):
+            payment.with_user(self.accountant).action_stripe_terminal_retry()
+        self.assert_paid_once(payment)
+
     def notes_of(self, record, text):
         return record.message_ids.filtered(lambda message: text in (message.body or ""))
 
