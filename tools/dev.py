@@ -169,7 +169,14 @@ def ensure_venv(odoo_src):
     for req in requirement_files(odoo_src):
         if req.is_file():
             req_args += ["-r", req]
-    pip(["install", "-q", *req_args])
+    try:
+        pip(["install", "-q", *req_args])
+    except subprocess.CalledProcessError:
+        # Some pinned sdists (cbor2 5.4.2 of Odoo 18) import pkg_resources in their build,
+        # which the newest setuptools of pip's isolated build lacks: build them in the venv.
+        log("Building the requirements without build isolation, with the venv's setuptools")
+        pip(["install", "-q", "setuptools<70", "setuptools_scm", "wheel"])
+        pip(["install", "-q", "--no-build-isolation", *req_args])
     # Odoo itself is used from its source tree (never copied): a .pth file puts it on the path.
     site_packages = run(
         [venv_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

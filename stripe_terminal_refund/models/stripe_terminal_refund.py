@@ -119,7 +119,9 @@ class StripeTerminalRefund(models.Model):
     account_payment_id = fields.Many2one(
         "account.payment", string="Payment", readonly=True, copy=False, index="btree_not_null"
     )
-    account_payment_state = fields.Selection(related="account_payment_id.state")
+    account_payment_state = fields.Selection(
+        string="Refund Payment Status", related="account_payment_id.state"
+    )
 
     _sql_constraints = [
         (

@@ -151,8 +151,9 @@ class InProcessShop:
         partner = env["res.partner"].create(
             {"name": f"Bench Customer {secrets.token_hex(2)}", "email": "bench@example.com"}
         )
-        income = env["account.account"].search(
-            [("company_id", "=", company.id), ("account_type", "=", "income")], limit=1
+        accounts = env["account.account"]
+        income = accounts.search(
+            [*accounts._check_company_domain(company), ("account_type", "=", "income")], limit=1
         )
         self.ids = {
             "company": company.id,
