@@ -120,6 +120,17 @@ class StripeTerminalAccountCase(StripeTerminalCase):
             invoice.action_post()
         return invoice
 
+    def other_bank_journal(self):
+        """A bank journal of the company that is not the Stripe one (cash, transfers...)."""
+        return self.env["account.journal"].search(
+            [
+                ("type", "=", "bank"),
+                ("company_id", "=", self.company.id),
+                ("id", "!=", self.journal.id),
+            ],
+            limit=1,
+        )
+
     def register_wizard(self, invoices, user=None, **values):
         """Register Payment on `invoices`, Stripe journal chosen, as `user` (the accountant by
         default): the form the accountant fills in."""

@@ -218,14 +218,7 @@ class TestCollect(StripeTerminalAccountCase):
     def test_a_card_charged_for_invoices_paid_meanwhile_is_booked_for_review(self):
         invoice = self.create_invoice(70.0)
         payment = self.collect(invoice)
-        bank = self.env["account.journal"].search(
-            [
-                ("type", "=", "bank"),
-                ("company_id", "=", self.company.id),
-                ("id", "!=", self.journal.id),
-            ],
-            limit=1,
-        )
+        bank = self.other_bank_journal()
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids
         ).create({"journal_id": bank.id})._create_payments()
@@ -240,14 +233,7 @@ class TestCollect(StripeTerminalAccountCase):
         self.assertIn(booked.name, activity.note)
 
     def test_collect_needs_a_stripe_journal(self):
-        bank = self.env["account.journal"].search(
-            [
-                ("type", "=", "bank"),
-                ("company_id", "=", self.company.id),
-                ("id", "!=", self.journal.id),
-            ],
-            limit=1,
-        )
+        bank = self.other_bank_journal()
         wizard = self.register_wizard(self.create_invoice(10.0), journal=bank)
         self.assertFalse(wizard.is_stripe_journal)
         requests_before = len(self.stripe_requests())

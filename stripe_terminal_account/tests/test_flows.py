@@ -462,14 +462,7 @@ class TestFlows(StripeTerminalAccountCase):
     def test_an_invoice_paid_after_register_payment_opened_is_not_charged(self):
         invoice = self.create_invoice(40.0)
         wizard = self.register_wizard(invoice, stripe_terminal_reader_id=self.reader)
-        bank = self.env["account.journal"].search(
-            [
-                ("type", "=", "bank"),
-                ("company_id", "=", self.company.id),
-                ("id", "!=", self.journal.id),
-            ],
-            limit=1,
-        )
+        bank = self.other_bank_journal()
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids
         ).create({"journal_id": bank.id})._create_payments()
