@@ -548,11 +548,15 @@ class StripeTerminalPayment(models.Model):
         the invoices, save the card if asked. Exactly once: a row lock serializes the webhook,
         the overlay and the sweep, and a unique index stands behind it."""
         self.ensure_one()
+        # The locked row decides, with this transaction's own writes in it. A booking committed
+        # by another worker since this snapshot makes the lock fail (Odoo's snapshots are
+        # repeatable reads: the request is replayed), so the cache holds the row's content.
+        self.flush_recordset()
         self.env.cr.execute(
             "SELECT state FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
         )
-        self.invalidate_recordset()
-        if self.state == "done":
+        if self.env.cr.fetchone()[0] == "done":
+            self.invalidate_recordset(["state"])
             return
         self._stripe_terminal_check_charge(intent, charge)
         details = charge.get("payment_method_details") or {}
@@ -667,6 +671,8 @@ class StripeTerminalPayment(models.Model):
                 .create(
                     {
                         "journal_id": self.journal_id.id,
+                        # The reader that took the card (no default reader to look up).
+                        "stripe_terminal_reader_id": self.reader_id.id,
                         "payment_method_line_id": self.payment_method_line_id.id,
                         "amount": self.amount,
                         "currency_id": self.currency_id.id,
@@ -975,8 +981,12 @@ class StripeTerminalPayment(models.Model):
             intent_id = data_object.get("id")
         if not intent_id:
             return
-        payment = self.sudo().search(
-            [("payment_intent_id", "=", intent_id), ("provider_id", "=", provider.id)], limit=1
+        # Most deliveries find the payment final already (Stripe sends several events per
+        # payment): read only what that check and `_as_collector` need.
+        payment = self.sudo().search_fetch(
+            [("payment_intent_id", "=", intent_id), ("provider_id", "=", provider.id)],
+            ["state", "user_id", "company_id"],
+            limit=1,
         )
         if not payment or payment.state in const.FINAL_STATES:
             return

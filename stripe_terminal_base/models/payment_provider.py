@@ -54,6 +54,8 @@ class PaymentProvider(models.Model):
         # Accountants use readers without any right on providers: read what the client needs
         # as superuser, and hand out nothing but the client.
         provider = self.sudo()
+        # Only what the client needs (a provider's row is wide: forms, messages, images).
+        provider.fetch(["code", "stripe_secret_key"])
         if provider.code != "stripe":
             raise UserError(_("%(provider)s is not a Stripe provider.", provider=provider.name))
         secret_key = provider.stripe_secret_key

@@ -47,10 +47,14 @@ class StripeTerminalEvent(models.Model):
         if not signature_header:
             _logger.warning("Stripe Terminal webhook without signature refused")
             return 400
+        # One query for what verifying needs: every delivery, handled or not, comes here.
         providers = (
             self.env["payment.provider"]
             .sudo()
-            .search([("code", "=", "stripe"), ("stripe_terminal_webhook_secret", "!=", False)])
+            .search_fetch(
+                [("code", "=", "stripe"), ("stripe_terminal_webhook_secret", "!=", False)],
+                ["stripe_terminal_webhook_secret", "company_id"],
+            )
         )
         if not providers:
             _logger.warning("Stripe Terminal webhook refused: no signing secret is configured")
