@@ -532,6 +532,40 @@ def test_another_till_updating_the_reader_while_a_collect_talks_to_stripe(shop, 
     assert shop.check() == {outcome["result"]: "done"}
 
 
+@pytest.mark.parametrize("intruder", ["sweep", "refresh"])
+def test_a_payment_being_started_is_left_to_its_collect(shop, live, intruder):
+    """While a Collect waits on Stripe (here: creating the customer's Stripe Customer), the
+    cron's sweep, or the overlay's refresh from another tab once the payment is older than the
+    refresh's throttle, must not start the payment a second time. They did: their own
+    PaymentIntent lookup and push, then the Collect conflicted with what they had committed and
+    pushed once more."""
+    invoice = shop.invoice(40.0)
+    shop.sim.set_latency(1200)
+    try:
+        thread, outcome = in_thread(shop.collect, [invoice])
+        wait_until(
+            lambda: requests_matching(shop, "POST", r"^/v1/customers$"),
+            timeout=30,
+            message="the Collect to create the Stripe Customer",
+        )
+        if intruder == "sweep":
+            live.run_sweep()
+        else:
+            payment_id = live.db.value("SELECT max(id) FROM stripe_terminal_payment")
+            state = shop.overlay(payment_id)
+            assert state["stage"] == "starting", state
+        thread.join(timeout=60)
+    finally:
+        shop.sim.set_latency(0)
+    assert "result" in outcome, outcome
+    assert len(requests_matching(shop, "POST", r"^/v1/payment_intents$")) == 1
+    assert len(requests_matching(shop, "POST", r"/process_payment_intent$")) == 1
+    assert shop.payment(outcome["result"])["stage"] == "waiting_card"
+    shop.present_card(shop.readers[0])
+    shop.wait_db_state(outcome["result"], "done")
+    assert shop.check() == {outcome["result"]: "done"}
+
+
 def test_two_readers_collecting_the_same_invoice_at_once(shop, live):
     invoice = shop.invoice(40.0)
     sessions = [live.session("live_accountant"), live.session("live_accountant2")]

@@ -171,6 +171,9 @@ class AccountPaymentRegister(models.TransientModel):
             "writeoff_account_id": self.writeoff_account_id.id,
             "writeoff_label": self.writeoff_label,
             "auto_retries_left": self.env["stripe.terminal.payment"]._default_auto_retries(),
+            # The pre-flight has just asked Stripe. It also keeps the sweep away from the
+            # payment while this Collect starts it (the sweep takes unchecked payments first).
+            "last_stripe_check": fields.Datetime.now(),
         }
 
     def action_stripe_terminal_collect(self):
@@ -258,6 +261,12 @@ class AccountPaymentRegister(models.TransientModel):
         for attempt in range(attempts):
             try:
                 with cr.savepoint(flush=False):
+                    # Hold the payment while Stripe is asked: the sweep and the refresh skip a
+                    # locked payment instead of starting it too; a cancel waits for the start.
+                    cr.execute(
+                        "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE",
+                        (payment.id,),
+                    )
                     payment._stripe_terminal_start()
                     # Write now, inside the retry: a conflict left to the final commit would
                     # escape to Odoo's own retry of the whole request, whose pre-flight then
