@@ -338,7 +338,7 @@ def suite_server(measure):
 
 def parse(argv):
     parser = argparse.ArgumentParser(prog="make bench ARGS=...", description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=15, help="rounds of the in-process figures")
+    parser.add_argument("--runs", type=int, default=25, help="rounds of the in-process figures")
     parser.add_argument("--small", type=int, default=1000, help="terminal payments, small db")
     parser.add_argument("--large", type=int, default=100000, help="terminal payments, large db")
     parser.add_argument("--latency-samples", type=int, default=20)
