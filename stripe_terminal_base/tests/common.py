@@ -217,6 +217,23 @@ class StripeTerminalCase(HttpCase):
         """A reader of this test's account, at its location."""
         return self.register_reader(self.provider, self.location, registration_code, label)
 
+    def register_wizard(self, name, registration_code="simulated-wpe", location=None):
+        """The Register Reader wizard as a manager fills it: at `location`, or at a new location
+        named after the reader."""
+        where = (
+            {"location_mode": "existing", "location_id": location.id}
+            if location
+            else {"location_mode": "new", "new_location_name": name}
+        )
+        return self.env["stripe.terminal.reader.register"].create(
+            {
+                "provider_id": self.provider.id,
+                "name": name,
+                "registration_code": registration_code,
+                **where,
+            }
+        )
+
     # === The customer's side === #
 
     def present_card(self, reader, number="4242424242424242", card_type="card_present", **extra):

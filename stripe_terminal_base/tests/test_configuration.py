@@ -28,15 +28,7 @@ class TestConfiguration(StripeTerminalCase):
 
     def test_a_new_location_needs_the_company_country(self):
         self.company.country_id = False
-        wizard = self.env["stripe.terminal.reader.register"].create(
-            {
-                "provider_id": self.provider.id,
-                "name": "Back office",
-                "registration_code": "simulated-wpe",
-                "location_mode": "new",
-                "new_location_name": "Back office",
-            }
-        )
+        wizard = self.register_wizard("Back office")
         requests_before = len(self.stripe_requests())
         with self.assertRaisesRegex(UserError, "country of the reader's location"):
             wizard.action_register()

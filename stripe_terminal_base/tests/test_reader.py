@@ -29,30 +29,14 @@ class TestReaders(StripeTerminalCase):
 
     def test_register_wizard_creates_a_location_from_the_company_address(self):
         self.company.write({"street": "5 Rue Neuve", "city": "Lyon", "zip": "69001"})
-        wizard = self.env["stripe.terminal.reader.register"].create(
-            {
-                "provider_id": self.provider.id,
-                "name": "Back office",
-                "registration_code": "simulated-wpe",
-                "location_mode": "new",
-                "new_location_name": "Back office",
-            }
-        )
+        wizard = self.register_wizard("Back office")
         reader = self.env["stripe.terminal.reader"].browse(wizard.action_register()["res_id"])
         self.assertEqual(reader.location_id.name, "Back office")
         self.assertTrue(reader.location_id.stripe_location_id.startswith("tml_"))
         self.assertEqual(reader.location_id.country_code, self.company.country_id.code)
 
     def test_register_wizard_explains_a_wrong_code(self):
-        wizard = self.env["stripe.terminal.reader.register"].create(
-            {
-                "provider_id": self.provider.id,
-                "name": "Typo",
-                "registration_code": "not-a-real-code",
-                "location_mode": "existing",
-                "location_id": self.location.id,
-            }
-        )
+        wizard = self.register_wizard("Typo", "not-a-real-code", location=self.location)
         with self.assertRaisesRegex(UserError, "registration code"):
             wizard.action_register()
         self.assertFalse(self.env["stripe.terminal.reader"].search([("name", "=", "Typo")]))
