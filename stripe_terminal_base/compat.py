@@ -18,6 +18,12 @@ def bus_send(partner, notification_type, payload):
         partner.env["bus.bus"]._sendone(partner, notification_type, payload)
 
 
+# account.payment's states: 18.0 split "posted" into "in_process" and "paid", and renamed
+# "cancel" to "canceled".
+PAYMENT_BOOKED_STATES = ("in_process", "paid") if ODOO_MAJOR >= 18 else ("posted",)
+PAYMENT_CANCELED_STATE = "canceled" if ODOO_MAJOR >= 18 else "cancel"
+
+
 def payment_memo_field():
     """The account.payment field holding the memo: `ref` until 17, `memo` from 18."""
     return "memo" if ODOO_MAJOR >= 18 else "ref"

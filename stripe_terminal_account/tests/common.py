@@ -6,6 +6,7 @@ import threading
 from odoo import Command, fields
 from odoo.tests import Form
 
+from odoo.addons.stripe_terminal_base import compat
 from odoo.addons.stripe_terminal_base.tests.common import StripeTerminalCase, wait_until
 
 
@@ -168,8 +169,8 @@ class StripeTerminalAccountCase(StripeTerminalCase):
         )
         self.assertEqual(len(account_payments), 1)
         self.assertEqual(account_payments, payment.account_payment_id)
-        self.assertEqual(account_payments.state, "posted")
-        self.assertIn(payment.payment_intent_id, account_payments.ref)
+        self.assertIn(account_payments.state, compat.PAYMENT_BOOKED_STATES)
+        self.assertIn(payment.payment_intent_id, account_payments[compat.payment_memo_field()])
         charges = [
             charge
             for charge in self.simulator.account_objects(self.secret_key, "charge")

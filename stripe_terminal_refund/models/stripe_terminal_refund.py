@@ -939,8 +939,8 @@ class StripeTerminalRefund(models.Model):
         if self.state != "failed" or not self.account_payment_id:
             raise UserError(_("Only the payment of a failed refund is canceled here."))
         payment = self.account_payment_id
-        if payment.state != "cancel":
-            if payment.state == "posted":
+        if payment.state != compat.PAYMENT_CANCELED_STATE:
+            if payment.state in compat.PAYMENT_BOOKED_STATES:
                 payment.action_draft()
             payment.action_cancel()
         self._as_refunder().message_post(

@@ -2,6 +2,8 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.stripe_terminal_base import compat
+
 from .common import StripeTerminalRefundCase
 
 REFUND_FAILS_LATER = "4000000000005126"
@@ -44,7 +46,7 @@ class TestRefundWebhook(StripeTerminalRefundCase):
         # and can be refunded another way (or to the card again).
         refund.with_user(self.accountant).action_stripe_terminal_cancel_payment()
         self.env.invalidate_all()
-        self.assertEqual(refund.account_payment_id.state, "cancel")
+        self.assertEqual(refund.account_payment_id.state, compat.PAYMENT_CANCELED_STATE)
         self.assertEqual(credit_note.payment_state, "not_paid")
         self.assertTrue(credit_note.stripe_terminal_can_refund)
 
