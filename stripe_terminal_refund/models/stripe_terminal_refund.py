@@ -940,8 +940,8 @@ class StripeTerminalRefund(models.Model):
             raise UserError(_("Only the payment of a failed refund is canceled here."))
         payment = self.account_payment_id
         if payment.state != compat.PAYMENT_CANCELED_STATE:
-            if payment.state in compat.PAYMENT_BOOKED_STATES:
-                payment.action_draft()
+            # Odoo's cancel resets the posted entry to draft itself and keeps it, canceled
+            # (from 18.0 on, canceling a draft payment deletes its entry instead).
             payment.action_cancel()
         self._as_refunder().message_post(
             body=_(

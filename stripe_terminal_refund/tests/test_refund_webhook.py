@@ -47,6 +47,7 @@ class TestRefundWebhook(StripeTerminalRefundCase):
         refund.with_user(self.accountant).action_stripe_terminal_cancel_payment()
         self.env.invalidate_all()
         self.assertEqual(refund.account_payment_id.state, compat.PAYMENT_CANCELED_STATE)
+        self.assertEqual(refund.account_payment_id.move_id.state, "cancel", "its entry is kept")
         self.assertEqual(credit_note.payment_state, "not_paid")
         self.assertTrue(credit_note.stripe_terminal_can_refund)
 
