@@ -290,6 +290,9 @@ class SimulatorProcess:
     def set_reader_online(self, reader_id, online):
         return self.control("POST", f"readers/{reader_id}/online", {"online": online})
 
+    def set_reader_reported_status(self, reader_id, status):
+        return self.control("POST", f"readers/{reader_id}/reported_status", {"status": status})
+
     def expire_reader_action(self, reader_id):
         return self.control("POST", f"readers/{reader_id}/expire_action", {})
 

@@ -319,7 +319,7 @@ def test_state_file_keeps_accounts_across_restarts(tmp_path):
             {
                 "amount": 1200,
                 "currency": "usd",
-                "payment_method_types": ["card_present"],
+                "allowed_payment_method_types": ["card_present"],
                 "customer": customer.id,
                 "setup_future_usage": "off_session",
             }
@@ -327,7 +327,7 @@ def test_state_file_keeps_accounts_across_restarts(tmp_path):
         client.v1.terminal.readers.process_payment_intent(reader.id, {"payment_intent": paid.id})
         client.v1.test_helpers.terminal.readers.present_payment_method(reader.id, {})
         waiting = client.v1.payment_intents.create(
-            {"amount": 500, "currency": "usd", "payment_method_types": ["card_present"]}
+            {"amount": 500, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
         )
         client.v1.terminal.readers.process_payment_intent(reader.id, {"payment_intent": waiting.id})
         sim.configure_account(key, moto_enabled=False)
@@ -351,7 +351,7 @@ def test_state_file_keeps_accounts_across_restarts(tmp_path):
             {
                 "amount": 800,
                 "currency": "usd",
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
                 "customer": customer.id,
                 "payment_method": generated,
                 "off_session": True,
@@ -429,7 +429,7 @@ def test_reader_page_screens():
             "amount_text": "¥1,200",
         }
         intent = client.v1.payment_intents.create(
-            {"amount": 12550, "currency": "usd", "payment_method_types": ["card_present"]}
+            {"amount": 12550, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
         )
         client.v1.terminal.readers.process_payment_intent(
             reader.id,
@@ -452,7 +452,7 @@ def test_reader_page_screens():
         approved = screen()
         assert (approved["kind"], approved["card"]) == ("approved", "Visa •••• 4242")
         moto = client.v1.payment_intents.create(
-            {"amount": 3000, "currency": "usd", "payment_method_types": ["card"]}
+            {"amount": 3000, "currency": "usd", "allowed_payment_method_types": ["card"]}
         )
         client.v1.terminal.readers.process_payment_intent(
             reader.id, {"payment_intent": moto.id, "process_config": {"moto": True}}

@@ -1,15 +1,16 @@
 """Fidelity with Stripe's published reference (read at run time, never copied):
 every object kind the simulator returns carries the keys and JSON types of
-Stripe's example object (``fixtures3.json``), and every parameter the tests
-send exists for its endpoint (``spec3-2022-04-12.json``, then stripe-python
-16's typed parameters for what came later)."""
+Stripe's example object (``fixtures3.json``); every route declares exactly the
+parameters stripe-python 16.1.0 types for its endpoint (the pinned API
+version's), and every parameter the tests send is one of them; what the pinned
+version removed is refused as Stripe refuses it."""
 # ruff: noqa: F811 - pytest fixtures are imported by name and taken as arguments
 
 import os
 
 import stripe
 
-from tests.stripe_simulator import fidelity
+from tests.stripe_simulator import fidelity, routes, versions
 from tests.stripe_simulator.store import KINDS
 from tests.stripe_simulator.testing import (  # noqa: F401 - fixtures
     simulator,
@@ -78,7 +79,7 @@ def _tour(account, sim):
             {
                 "amount": 900,
                 "currency": "usd",
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
                 "customer": customer.id,
                 "payment_method": generated,
                 "off_session": True,
@@ -118,7 +119,9 @@ def _tour(account, sim):
         (["card_present"], {}),
         (["card"], {"method_type": "card", "card": MOTO_CARD}),
     ):
-        setup = v1.setup_intents.create({"customer": customer.id, "payment_method_types": types})
+        setup = v1.setup_intents.create(
+            {"customer": customer.id, "allowed_payment_method_types": types}
+        )
         params = {"setup_intent": setup.id, "allow_redisplay": "limited"}
         if types == ["card"]:
             params["process_config"] = {"moto": True}
@@ -180,6 +183,88 @@ def test_parameter_check_catches_an_unknown_parameter():
     assert fidelity.parameter_problems(bogus) == [
         "POST /v1/terminal/readers/{reader}/process_payment_intent: process_config[volume]"
     ]
+
+
+def test_every_route_declares_exactly_the_sdks_parameters():
+    assert fidelity.route_problems(routes.ROUTES, versions.REMOVED_PARAMETERS) == []
+
+
+def test_route_check_catches_a_parameter_the_sdk_does_not_type():
+    route = routes.Route(
+        "POST", "/v1/payment_intents", None, dict(routes.PI_CREATE, tip_jar=routes.Str())
+    )
+    assert fidelity.route_problems([route], versions.REMOVED_PARAMETERS) == [
+        "POST /v1/payment_intents: tip_jar is not in the SDK"
+    ]
+
+
+def test_parameter_check_believes_the_sdk_over_the_2022_spec():
+    # The 2022 spec has payment_method_types on PaymentIntents; the pinned version does not.
+    sent = [
+        {
+            "method": "POST",
+            "path": "/v1/payment_intents",
+            "params": {"amount": "100", "currency": "usd", "payment_method_types": ["card"]},
+            "status": 200,
+            "error_code": None,
+        }
+    ]
+    assert fidelity.parameter_problems(sent) == ["POST /v1/payment_intents: payment_method_types"]
+
+
+def test_payment_method_types_is_refused_under_the_pinned_version(stripe_account):
+    v1 = stripe_account.v1
+    customer = v1.customers.create({"name": "Versions"})
+    attempts = [
+        lambda: v1.payment_intents.create(
+            {"amount": 1000, "currency": "usd", "payment_method_types": ["card_present"]}
+        ),
+        lambda: v1.setup_intents.create(
+            {"customer": customer.id, "payment_method_types": ["card_present"]}
+        ),
+        lambda: v1.payment_intents.update(
+            stripe_account.intent().id, {"payment_method_types": ["card"]}
+        ),
+    ]
+    for attempt in attempts:
+        try:
+            attempt()
+        except stripe.InvalidRequestError as error:
+            assert error.http_status == 400
+            assert error.code == "payment_method_types_no_longer_supported"
+            assert error.param == "payment_method_types"
+        else:
+            raise AssertionError("payment_method_types was accepted")
+    assert stripe_account.objects("payment_intent") == [stripe_account.objects("payment_intent")[0]]
+
+
+def test_payment_method_types_is_accepted_by_an_older_version(simulator, stripe_account):
+    older = stripe.StripeClient(
+        stripe_account.key,
+        base_addresses={"api": simulator.url},
+        stripe_version="2026-08-27.basil",
+        max_network_retries=0,
+    )
+    intent = older.v1.payment_intents.create(
+        {"amount": 1000, "currency": "usd", "payment_method_types": ["card_present"]}
+    )
+    assert intent.payment_method_types == ["card_present"]
+    assert intent.allowed_payment_method_types is None
+
+
+def test_allowed_types_answer_what_applies_to_the_intent(stripe_account):
+    both = ("card_present", "interac_present")
+    in_dollars = stripe_account.intent(1000, "usd", types=both)
+    assert in_dollars.allowed_payment_method_types == list(both)
+    assert in_dollars.payment_method_types == ["card_present"]
+    in_canadian_dollars = stripe_account.intent(1000, "cad", types=both)
+    assert in_canadian_dollars.payment_method_types == list(both)
+    try:
+        stripe_account.intent(1000, "usd", types=("interac_present",))
+    except stripe.InvalidRequestError as error:
+        assert error.param == "allowed_payment_method_types"
+    else:
+        raise AssertionError("an intent with no usable payment method type was created")
 
 
 def test_timestamps_are_seconds_but_last_seen_at_is_milliseconds(stripe_account):

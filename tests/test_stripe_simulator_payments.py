@@ -37,6 +37,9 @@ def test_partial_refunds_until_nothing_is_left(stripe_account, paid):
     second = v1.refunds.create({"charge": paid.latest_charge.id, "amount": 200})
     charge = v1.charges.retrieve(paid.latest_charge.id)
     assert (charge.amount_refunded, charge.refunded) == (500, False)
+    # Since 2022-11-15 a charge embeds its refunds only when asked to.
+    assert "refunds" not in charge
+    charge = v1.charges.retrieve(paid.latest_charge.id, {"expand": ["refunds"]})
     assert [r.id for r in charge.refunds.data] == [second.id, first.id]
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         v1.refunds.create({"payment_intent": paid.id, "amount": 501})

@@ -446,7 +446,7 @@ def test_saved_card_from_a_payment_then_charged_off_session(stripe_account):
         {
             "amount": 1500,
             "currency": "usd",
-            "payment_method_types": ["card"],
+            "allowed_payment_method_types": ["card"],
             "customer": customer.id,
             "payment_method": generated,
             "off_session": True,
@@ -461,7 +461,9 @@ def test_off_session_charge_of_a_saved_card_that_declines(stripe_account):
     v1 = stripe_account.v1
     customer = v1.customers.create({"name": "Moto Saver"})
     reader = stripe_account.reader()
-    setup = v1.setup_intents.create({"customer": customer.id, "payment_method_types": ["card"]})
+    setup = v1.setup_intents.create(
+        {"customer": customer.id, "allowed_payment_method_types": ["card"]}
+    )
     v1.terminal.readers.process_setup_intent(
         reader.id,
         {"setup_intent": setup.id, "allow_redisplay": "limited", "process_config": {"moto": True}},
@@ -476,7 +478,7 @@ def test_off_session_charge_of_a_saved_card_that_declines(stripe_account):
             {
                 "amount": 1500,
                 "currency": "usd",
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
                 "customer": customer.id,
                 "payment_method": saved.payment_method,
                 "off_session": True,
@@ -493,7 +495,7 @@ def test_setup_intent_saves_a_card_on_the_reader(stripe_account):
     customer = v1.customers.create({"email": "save@example.com"})
     reader = stripe_account.reader("simulated-s700")
     setup = v1.setup_intents.create(
-        {"customer": customer.id, "payment_method_types": ["card_present"]}
+        {"customer": customer.id, "allowed_payment_method_types": ["card_present"]}
     )
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
         v1.terminal.readers.process_setup_intent(reader.id, {"setup_intent": setup.id})
@@ -521,7 +523,7 @@ def test_setup_intent_saves_a_card_on_the_reader(stripe_account):
 def test_setup_intent_with_a_decline_card_fails_authentication(stripe_account):
     v1 = stripe_account.v1
     reader = stripe_account.reader()
-    setup = v1.setup_intents.create({"payment_method_types": ["card_present"]})
+    setup = v1.setup_intents.create({"allowed_payment_method_types": ["card_present"]})
     v1.terminal.readers.process_setup_intent(
         reader.id, {"setup_intent": setup.id, "allow_redisplay": "limited"}
     )
@@ -579,3 +581,21 @@ def test_refund_payment_is_for_interac_only(stripe_account):
 def test_sent_parameters_exist_in_stripe_api(simulator):
     assert simulator.requests_log(), "the module sent no request"
     assert parameter_problems(simulator.requests_log()) == []
+
+
+def test_a_reader_status_that_lags_does_not_decide_what_the_reader_takes(simulator, stripe_account):
+    reader = stripe_account.reader()
+    # Stripe missed a heartbeat: the status says offline, the reader still answers.
+    simulator.set_reader_reported_status(reader.id, "offline")
+    assert stripe_account.v1.terminal.readers.retrieve(reader.id).status == "offline"
+    intent = stripe_account.intent(1000)
+    pushed = stripe_account.process(reader.id, intent.id)
+    assert pushed.action.status == "in_progress"
+    stripe_account.present(reader.id)
+    assert stripe_account.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+    # Really switched off, the status still says online for a while: the action is refused.
+    simulator.set_reader_online(reader.id, False)
+    simulator.set_reader_reported_status(reader.id, "online")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_account.process(reader.id, stripe_account.intent(1000).id)
+    assert caught.value.code == "terminal_reader_offline"

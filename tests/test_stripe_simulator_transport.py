@@ -131,7 +131,7 @@ def test_headers_request_id_and_pinned_version(simulator, stripe_account):
 
 def test_same_key_same_parameters_replays_the_stored_answer(stripe_account):
     v1 = stripe_account.v1
-    params = {"amount": 1000, "currency": "usd", "payment_method_types": ["card_present"]}
+    params = {"amount": 1000, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
     first = v1.payment_intents.create(params, {"idempotency_key": "odoo-tx-1-pi"})
     again = v1.payment_intents.create(params, {"idempotency_key": "odoo-tx-1-pi"})
     assert again.id == first.id

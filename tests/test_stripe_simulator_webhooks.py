@@ -183,3 +183,26 @@ def test_wait_for_webhooks_has_a_deadline():
 def test_sent_parameters_exist_in_stripe_api(simulator):
     assert simulator.requests_log(), "the module sent no request"
     assert parameter_problems(simulator.requests_log()) == []
+
+
+def test_events_are_rendered_in_each_endpoints_api_version(simulator, stripe_account):
+    # An account whose default version predates 2022-11-15 (charges embedded their refunds):
+    # an endpoint made without a version (as in the Dashboard) gets events in that version.
+    simulator.configure_account(stripe_account.key, default_api_version="2022-08-01")
+    with WebhookReceiver() as older, WebhookReceiver() as pinned:
+        v1 = stripe_account.v1
+        for receiver, version in ((older, None), (pinned, "2026-10-28.endive")):
+            params = {"url": receiver.url, "enabled_events": ["charge.refunded"]}
+            endpoint = v1.webhook_endpoints.create(
+                dict(params, api_version=version) if version else params
+            )
+            assert endpoint.api_version == version
+        paid = stripe_account.pay(stripe_account.reader().id, 1000)
+        refund = v1.refunds.create({"payment_intent": paid.id})
+        (old_event,) = older.wait_for_types("charge.refunded")
+        (new_event,) = pinned.wait_for_types("charge.refunded")
+    assert old_event["id"] == new_event["id"]
+    assert old_event["api_version"] == "2022-08-01"
+    assert [r["id"] for r in old_event["data"]["object"]["refunds"]["data"]] == [refund.id]
+    assert new_event["api_version"] == "2026-10-28.endive"
+    assert "refunds" not in new_event["data"]["object"]

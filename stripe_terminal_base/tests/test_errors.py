@@ -196,7 +196,7 @@ class TestErrorsOverHttp(StripeTerminalCase):
                     params={
                         "amount": 1500,
                         "currency": "usd",
-                        "payment_method_types": ["card_present"],
+                        "allowed_payment_method_types": ["card_present"],
                     },
                     idempotency_key=f"decline-{number}",
                 )
@@ -226,7 +226,7 @@ class TestErrorsOverHttp(StripeTerminalCase):
                         params={
                             "amount": amount,
                             "currency": currency,
-                            "payment_method_types": ["card_present"],
+                            "allowed_payment_method_types": ["card_present"],
                         },
                         idempotency_key=f"amount-{amount}-{currency}",
                     )

@@ -99,7 +99,7 @@ class TestReaders(StripeTerminalCase):
     def test_preflight_refuses_a_busy_reader(self):
         reader = self.create_reader()
         intent = self.stripe.v1.payment_intents.create(
-            {"amount": 1000, "currency": "usd", "payment_method_types": ["card_present"]}
+            {"amount": 1000, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
         )
         self.stripe.v1.terminal.readers.process_payment_intent(
             reader.stripe_reader_id, {"payment_intent": intent.id}

@@ -16,7 +16,7 @@ class TestSavedCards(StripeTerminalCase):
             {
                 "amount": 2500,
                 "currency": "usd",
-                "payment_method_types": ["card_present"],
+                "allowed_payment_method_types": ["card_present"],
                 "customer": customer_id,
                 "setup_future_usage": "off_session",
             }

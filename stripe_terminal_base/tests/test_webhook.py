@@ -126,7 +126,7 @@ class TestWebhook(StripeTerminalCase):
         # An event emitted by the simulator for this account reaches the route and verifies.
         self.stripe.v1.customers.create({"name": "Nobody"})
         intent = self.stripe.v1.payment_intents.create(
-            {"amount": 1000, "currency": "usd", "payment_method_types": ["card_present"]}
+            {"amount": 1000, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
         )
         reader = self.create_reader()
         self.stripe.v1.terminal.readers.process_payment_intent(

@@ -67,7 +67,7 @@ class TestMotoSavedCard(StripeTerminalMotoCase):
                 "currency": "usd",
                 "customer": token.provider_ref,
                 "payment_method": token.stripe_payment_method,
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
                 "off_session": True,
                 "confirm": True,
             }

@@ -22,7 +22,7 @@ class TestRefundOnReader(StripeTerminalRefundCase):
 
         def with_interac(payment):
             params = original(payment)
-            params["payment_method_types"] = ["card_present", "interac_present"]
+            params["allowed_payment_method_types"] = ["card_present", "interac_present"]
             return params
 
         invoice = self.create_invoice(amount)

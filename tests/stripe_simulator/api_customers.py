@@ -187,16 +187,7 @@ def detach_payment_method(ctx, params, payment_method):
 
 
 def create_setup_intent(ctx, params):
-    types = (
-        params.get("payment_method_types") or params.get("allowed_payment_method_types") or ["card"]
-    )
-    for index, method_type in enumerate(types):
-        if method_type not in SETUP_METHOD_TYPES:
-            raise errors.invalid_request(
-                f"The payment method type provided: {method_type} is invalid for "
-                "SetupIntents in this simulator (card, card_present).",
-                param=f"payment_method_types[{index}]",
-            )
+    allowed, types = payments.method_types(params, SETUP_METHOD_TYPES)
     if params.get("customer"):
         _customer(ctx, params["customer"])
     options = {}
@@ -210,7 +201,12 @@ def create_setup_intent(ctx, params):
         }
     intent = ctx.account.add(
         objects.setup_intent(
-            dict(params, payment_method_types=list(types), payment_method_options=options)
+            dict(
+                params,
+                allowed_payment_method_types=allowed,
+                payment_method_types=types,
+                payment_method_options=options,
+            )
         )
     )
     ctx.emit("setup_intent.created", intent)
@@ -232,6 +228,9 @@ def update_setup_intent(ctx, params, intent):
             if name == "customer" and params[name]:
                 _customer(ctx, params[name])
             obj[name] = params[name]
+    if "allowed_payment_method_types" in params or "payment_method_types" in params:
+        allowed, types = payments.method_types(params, SETUP_METHOD_TYPES)
+        obj.update(allowed_payment_method_types=allowed, payment_method_types=types)
     if "metadata" in params:
         obj["metadata"] = merge_metadata(obj["metadata"], params["metadata"])
     return queries.render(ctx.account, obj, params.get("expand"))

@@ -1,6 +1,6 @@
 """Events and webhook endpoints."""
 
-from . import errors, ids, objects, queries
+from . import errors, ids, objects, queries, versions
 from .params import merge_metadata
 
 
@@ -33,7 +33,11 @@ def create_webhook_endpoint(ctx, params):
         raise errors.invalid_request(
             "Invalid URL: the URL must be http(s).", code="url_invalid", param="url"
         )
-    endpoint = ctx.account.add(objects.webhook_endpoint(params, ctx.api_version))
+    if params.get("api_version") and not versions.known(params["api_version"]):
+        raise errors.invalid_request(
+            f"Invalid API version: {params['api_version']}", param="api_version"
+        )
+    endpoint = ctx.account.add(objects.webhook_endpoint(params))
     secret = f"whsec_{ids.random_token(32)}"
     ctx.account.remember(endpoint["id"], secret=secret)
     # The secret is shown once, in the answer to the creation.
@@ -75,10 +79,21 @@ def list_webhook_endpoints(ctx, params):
 
 
 def endpoint_targets(account, event_type):
-    """(url, secret) of each of the account's endpoints that wants ``event_type``."""
+    """(url, secret, API version) of each of the account's endpoints that wants
+    ``event_type``."""
     targets = []
     for endpoint in account.all("webhook_endpoint"):
         events = endpoint["enabled_events"]
         if endpoint["status"] == "enabled" and ("*" in events or event_type in events):
-            targets.append((endpoint["url"], account.secret(endpoint["id"], "secret")))
+            targets.append(
+                (
+                    endpoint["url"],
+                    account.secret(endpoint["id"], "secret"),
+                    endpoint["api_version"] or account_version(account),
+                )
+            )
     return targets
+
+
+def account_version(account):
+    return account.default_api_version or versions.LATEST

@@ -17,18 +17,12 @@ PAYMENT_INTENT_SEARCH_FIELDS = ("amount", "created", "currency", "customer", "me
 # PaymentIntents -------------------------------------------------------------------
 
 
-def _method_types(params):
-    types = (
-        params.get("payment_method_types") or params.get("allowed_payment_method_types") or ["card"]
+def _method_types(params, currency):
+    return payments.method_types(
+        params,
+        SUPPORTED_METHOD_TYPES,
+        lambda method_type: method_type != "interac_present" or currency == "cad",
     )
-    for index, method_type in enumerate(types):
-        if method_type not in SUPPORTED_METHOD_TYPES:
-            raise errors.invalid_request(
-                f"The payment method type provided: {method_type} is invalid. "
-                "This simulator knows card, card_present and interac_present.",
-                param=f"payment_method_types[{index}]",
-            )
-    return list(dict.fromkeys(types))
 
 
 def _check_descriptor(values, types):
@@ -44,21 +38,20 @@ def _check_descriptor(values, types):
 def create_payment_intent(ctx, params):
     currency = money.check_currency(params["currency"])
     money.check_amount(params["amount"], currency)
-    types = _method_types(params)
+    allowed, types = _method_types(params, currency)
     _check_descriptor(params, types)
     if params.get("customer"):
         ctx.get("customer", params["customer"], "customer")
     values = dict(
         params,
         currency=currency,
+        allowed_payment_method_types=allowed,
         payment_method_types=types,
         payment_method_options=objects.payment_method_options(
             types, params.get("payment_method_options")
         ),
     )
     intent = ctx.account.add(objects.payment_intent(values))
-    if params.get("allowed_payment_method_types"):
-        intent["allowed_payment_method_types"] = types
     ctx.emit("payment_intent.created", intent)
     if params.get("payment_method"):
         pm = ctx.get("payment_method", params["payment_method"], "payment_method")
@@ -93,8 +86,8 @@ def update_payment_intent(ctx, params, intent):
     if "amount" in params or "currency" in params:
         money.check_amount(params.get("amount") or obj["amount"], currency)
     if "payment_method_types" in params or "allowed_payment_method_types" in params:
-        changes["payment_method_types"] = _method_types(params)
-        changes.pop("allowed_payment_method_types", None)
+        allowed, changes["payment_method_types"] = _method_types(params, currency)
+        changes["allowed_payment_method_types"] = allowed
         changes["payment_method_options"] = objects.payment_method_options(
             changes["payment_method_types"], params.get("payment_method_options")
         )

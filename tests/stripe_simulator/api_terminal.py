@@ -168,6 +168,13 @@ def register_reader(ctx, params):
     return queries.render(ctx.account, reader, params.get("expand"))
 
 
+def reachable(ctx, reader):
+    """Whether Stripe can reach the reader now. Its `status` says what Stripe last heard,
+    which can lag behind (a heartbeat missed by a reader that still answers), see
+    `set_reported_status`."""
+    return ctx.account.secret(reader["id"], "reachable", reader["status"] == "online")
+
+
 def _reader(ctx, reader_id, param="reader"):
     reader = ctx.get("terminal.reader", reader_id, param)
     if reader["status"] == "online":
@@ -222,7 +229,7 @@ def in_progress(reader):
     return bool(reader["action"]) and reader["action"]["status"] == "in_progress"
 
 
-def _check_reachable(reader):
+def _check_reachable(ctx, reader):
     if reader["device_type"] in SDK_ONLY_DEVICES:
         raise errors.invalid_request(
             f"Reader {reader['id']} is a {reader['device_type']}, which can't be "
@@ -231,7 +238,7 @@ def _check_reachable(reader):
             code="terminal_reader_offline",
             param="reader",
         )
-    if reader["status"] != "online":
+    if not reachable(ctx, reader):
         raise errors.invalid_request(
             "Reader is currently offline, please ensure the reader is powered on "
             "and connected to the internet before retrying your request.",
@@ -265,12 +272,7 @@ def _expire_later(ctx, reader_id, sequence):
     def expire():
         reader = ctx.account.find(reader_id)
         run = _run(ctx, reader) if reader else None
-        if (
-            run
-            and run["sequence"] == sequence
-            and in_progress(reader)
-            and reader["status"] == "online"
-        ):
+        if run and run["sequence"] == sequence and in_progress(reader) and reachable(ctx, reader):
             expire_action(ctx, reader)
 
     return expire
@@ -343,12 +345,21 @@ def set_online(ctx, reader, online):
     if reader["device_type"] in MOBILE_DEVICES:
         raise errors.invalid_request("Mobile readers have no online status.")
     reader["status"] = "online" if online else "offline"
+    ctx.account.remember(reader["id"], reachable=online)
     if online:
         # Back from an outage, an action it was running stays stuck in
         # progress (its timeout is gone): only cancel_action or a card ends it.
         reader["last_seen_at"] = ids.now_ms()
     else:
         _stop_timer(ctx, reader)
+
+
+def set_reported_status(ctx, reader, status):
+    """What `status` shows, whatever the reader's reachability: Stripe's view lags behind."""
+    if reader["device_type"] in MOBILE_DEVICES:
+        raise errors.invalid_request("Mobile readers have no online status.")
+    ctx.account.remember(reader["id"], reachable=reachable(ctx, reader))
+    reader["status"] = status
 
 
 # Actions ----------------------------------------------------------------------------
@@ -398,7 +409,7 @@ def _check_moto_device(reader, moto):
 
 def _action_reader(ctx, reader_id):
     reader = _reader(ctx, reader_id)
-    _check_reachable(reader)
+    _check_reachable(ctx, reader)
     _check_idle(reader)
     return reader
 
@@ -439,7 +450,7 @@ def collect_payment_method(ctx, params, reader):
 
 def confirm_payment_intent(ctx, params, reader):
     reader = _reader(ctx, reader)
-    _check_reachable(reader)
+    _check_reachable(ctx, reader)
     run = _run(ctx, reader) or {}
     intent = ctx.get("payment_intent", params["payment_intent"], "payment_intent")
     if not (
@@ -551,7 +562,7 @@ def set_reader_display(ctx, params, reader):
 
 def cancel_action(ctx, params, reader):
     reader = _reader(ctx, reader)
-    _check_reachable(reader)
+    _check_reachable(ctx, reader)
     if in_progress(reader):
         _stop_timer(ctx, reader)
         _release_intent(ctx, reader)
@@ -577,7 +588,7 @@ def present_payment_method(ctx, params, reader):
         raise errors.invalid_request(
             "This endpoint can only be used with simulated readers.", param="reader"
         )
-    _check_reachable(reader)
+    _check_reachable(ctx, reader)
     run = _run(ctx, reader)
     if not (in_progress(reader) and run and run["stage"] == "waiting"):
         raise errors.invalid_request(

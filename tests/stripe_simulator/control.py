@@ -40,6 +40,11 @@ _ROUTES = [
     ),
     (
         "POST",
+        r"readers/(?P<reader>[^/]+)/reported_status",
+        lambda sim, a, b, q: sim.set_reader_reported_status(a["reader"], b["status"]),
+    ),
+    (
+        "POST",
         r"readers/(?P<reader>[^/]+)/expire_action",
         lambda sim, a, b, q: sim.expire_reader_action(a["reader"]),
     ),

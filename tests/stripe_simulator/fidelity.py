@@ -23,6 +23,18 @@ from typing_extensions import is_typeddict
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+PINNED_VERSION = "2026-10-28.endive"
+# Refusals of parameters Stripe does not take, as Stripe words them: a test sent them on purpose.
+REFUSED_AS_STRIPE_DOES = (
+    "parameter_unknown",
+    "parameter_missing",
+    "payment_method_types_no_longer_supported",
+)
+
+# Fields of Stripe's example objects that answers carry only when expanded (`expand[]=refunds`
+# on a charge since API version 2022-11-15).
+INCLUDABLE_FIELDS = {"charge.refunds"}
+
 # Gated (private-preview) parameters: real, sent fine by stripe-python, but in
 # neither the public spec nor the SDK's typed parameters.  MOTO on Terminal
 # readers needs Stripe to enable it on the account.
@@ -31,51 +43,105 @@ GATED_PARAMETERS = {
     ("POST", "/v1/terminal/readers/{reader}/process_setup_intent", "process_config[moto]"),
 }
 
-# Endpoint -> stripe-python 16 typed parameters, for what the 2022 spec lacks.
+# Every route of the simulator -> stripe-python 16.1.0's typed parameters for it. Where the SDK
+# has them they alone say what the pinned API version accepts (the 2022 spec only vouches for
+# endpoints the SDK types nothing for: none today).
+_P, _T, _H = "stripe.params", "stripe.params.terminal", "stripe.params.test_helpers.terminal"
 SDK_PARAMETERS = {
+    ("POST", "/v1/terminal/locations"): f"{_T}:LocationCreateParams",
+    ("GET", "/v1/terminal/locations"): f"{_T}:LocationListParams",
+    ("GET", "/v1/terminal/locations/{location}"): f"{_T}:LocationRetrieveParams",
+    ("POST", "/v1/terminal/locations/{location}"): f"{_T}:LocationUpdateParams",
+    ("DELETE", "/v1/terminal/locations/{location}"): f"{_T}:LocationDeleteParams",
+    ("POST", "/v1/terminal/readers"): f"{_T}:ReaderCreateParams",
+    ("GET", "/v1/terminal/readers"): f"{_T}:ReaderListParams",
+    ("GET", "/v1/terminal/readers/{reader}"): f"{_T}:ReaderRetrieveParams",
+    ("POST", "/v1/terminal/readers/{reader}"): f"{_T}:ReaderUpdateParams",
+    ("DELETE", "/v1/terminal/readers/{reader}"): f"{_T}:ReaderDeleteParams",
     (
         "POST",
         "/v1/terminal/readers/{reader}/process_payment_intent",
-    ): "stripe.params.terminal:ReaderProcessPaymentIntentParams",
+    ): f"{_T}:ReaderProcessPaymentIntentParams",
     (
         "POST",
         "/v1/terminal/readers/{reader}/process_setup_intent",
-    ): "stripe.params.terminal:ReaderProcessSetupIntentParams",
+    ): f"{_T}:ReaderProcessSetupIntentParams",
     (
         "POST",
         "/v1/terminal/readers/{reader}/collect_payment_method",
-    ): "stripe.params.terminal:ReaderCollectPaymentMethodParams",
+    ): f"{_T}:ReaderCollectPaymentMethodParams",
     (
         "POST",
         "/v1/terminal/readers/{reader}/confirm_payment_intent",
-    ): "stripe.params.terminal:ReaderConfirmPaymentIntentParams",
-    (
-        "POST",
-        "/v1/terminal/readers/{reader}/refund_payment",
-    ): "stripe.params.terminal:ReaderRefundPaymentParams",
+    ): f"{_T}:ReaderConfirmPaymentIntentParams",
+    ("POST", "/v1/terminal/readers/{reader}/refund_payment"): f"{_T}:ReaderRefundPaymentParams",
     (
         "POST",
         "/v1/terminal/readers/{reader}/set_reader_display",
-    ): "stripe.params.terminal:ReaderSetReaderDisplayParams",
+    ): f"{_T}:ReaderSetReaderDisplayParams",
+    ("POST", "/v1/terminal/readers/{reader}/cancel_action"): f"{_T}:ReaderCancelActionParams",
     (
         "POST",
         "/v1/test_helpers/terminal/readers/{reader}/present_payment_method",
-    ): "stripe.params.test_helpers.terminal:ReaderPresentPaymentMethodParams",
-    ("POST", "/v1/payment_intents"): "stripe.params:PaymentIntentCreateParams",
-    ("POST", "/v1/payment_intents/{intent}"): "stripe.params:PaymentIntentUpdateParams",
-    ("POST", "/v1/payment_intents/{intent}/confirm"): "stripe.params:PaymentIntentConfirmParams",
-    ("POST", "/v1/payment_intents/{intent}/capture"): "stripe.params:PaymentIntentCaptureParams",
-    ("POST", "/v1/setup_intents"): "stripe.params:SetupIntentCreateParams",
-    ("POST", "/v1/customers"): "stripe.params:CustomerCreateParams",
-    ("POST", "/v1/customers/{customer}"): "stripe.params:CustomerUpdateParams",
+    ): f"{_H}:ReaderPresentPaymentMethodParams",
+    ("POST", "/v1/payment_intents"): f"{_P}:PaymentIntentCreateParams",
+    ("GET", "/v1/payment_intents"): f"{_P}:PaymentIntentListParams",
+    ("GET", "/v1/payment_intents/search"): f"{_P}:PaymentIntentSearchParams",
+    ("GET", "/v1/payment_intents/{intent}"): f"{_P}:PaymentIntentRetrieveParams",
+    ("POST", "/v1/payment_intents/{intent}"): f"{_P}:PaymentIntentUpdateParams",
+    ("POST", "/v1/payment_intents/{intent}/confirm"): f"{_P}:PaymentIntentConfirmParams",
+    ("POST", "/v1/payment_intents/{intent}/capture"): f"{_P}:PaymentIntentCaptureParams",
+    ("POST", "/v1/payment_intents/{intent}/cancel"): f"{_P}:PaymentIntentCancelParams",
+    ("GET", "/v1/charges"): f"{_P}:ChargeListParams",
+    ("GET", "/v1/charges/{charge}"): f"{_P}:ChargeRetrieveParams",
+    ("POST", "/v1/charges/{charge}"): f"{_P}:ChargeUpdateParams",
+    ("POST", "/v1/refunds"): f"{_P}:RefundCreateParams",
+    ("GET", "/v1/refunds"): f"{_P}:RefundListParams",
+    ("GET", "/v1/refunds/{refund}"): f"{_P}:RefundRetrieveParams",
+    ("POST", "/v1/refunds/{refund}"): f"{_P}:RefundUpdateParams",
+    ("POST", "/v1/refunds/{refund}/cancel"): f"{_P}:RefundCancelParams",
+    ("POST", "/v1/customers"): f"{_P}:CustomerCreateParams",
+    ("GET", "/v1/customers"): f"{_P}:CustomerListParams",
+    ("GET", "/v1/customers/search"): f"{_P}:CustomerSearchParams",
+    ("GET", "/v1/customers/{customer}"): f"{_P}:CustomerRetrieveParams",
+    ("POST", "/v1/customers/{customer}"): f"{_P}:CustomerUpdateParams",
+    ("DELETE", "/v1/customers/{customer}"): f"{_P}:CustomerDeleteParams",
     (
         "GET",
         "/v1/customers/{customer}/payment_methods",
-    ): "stripe.params:CustomerPaymentMethodListParams",
-    ("GET", "/v1/payment_methods"): "stripe.params:PaymentMethodListParams",
-    ("POST", "/v1/refunds"): "stripe.params:RefundCreateParams",
-    ("POST", "/v1/terminal/locations"): "stripe.params.terminal:LocationCreateParams",
-    ("POST", "/v1/webhook_endpoints"): "stripe.params:WebhookEndpointCreateParams",
+    ): f"{_P}:CustomerPaymentMethodListParams",
+    (
+        "GET",
+        "/v1/customers/{customer}/payment_methods/{payment_method}",
+    ): f"{_P}:CustomerPaymentMethodRetrieveParams",
+    ("GET", "/v1/payment_methods"): f"{_P}:PaymentMethodListParams",
+    ("GET", "/v1/payment_methods/{payment_method}"): f"{_P}:PaymentMethodRetrieveParams",
+    ("POST", "/v1/payment_methods/{payment_method}"): f"{_P}:PaymentMethodUpdateParams",
+    ("POST", "/v1/payment_methods/{payment_method}/attach"): f"{_P}:PaymentMethodAttachParams",
+    ("POST", "/v1/payment_methods/{payment_method}/detach"): f"{_P}:PaymentMethodDetachParams",
+    ("POST", "/v1/setup_intents"): f"{_P}:SetupIntentCreateParams",
+    ("GET", "/v1/setup_intents"): f"{_P}:SetupIntentListParams",
+    ("GET", "/v1/setup_intents/{intent}"): f"{_P}:SetupIntentRetrieveParams",
+    ("POST", "/v1/setup_intents/{intent}"): f"{_P}:SetupIntentUpdateParams",
+    ("POST", "/v1/setup_intents/{intent}/cancel"): f"{_P}:SetupIntentCancelParams",
+    ("POST", "/v1/setup_intents/{intent}/confirm"): f"{_P}:SetupIntentConfirmParams",
+    ("GET", "/v1/setup_attempts"): f"{_P}:SetupAttemptListParams",
+    ("GET", "/v1/events"): f"{_P}:EventListParams",
+    ("GET", "/v1/events/{id}"): f"{_P}:EventRetrieveParams",
+    ("POST", "/v1/webhook_endpoints"): f"{_P}:WebhookEndpointCreateParams",
+    ("GET", "/v1/webhook_endpoints"): f"{_P}:WebhookEndpointListParams",
+    (
+        "GET",
+        "/v1/webhook_endpoints/{webhook_endpoint}",
+    ): f"{_P}:WebhookEndpointRetrieveParams",
+    (
+        "POST",
+        "/v1/webhook_endpoints/{webhook_endpoint}",
+    ): f"{_P}:WebhookEndpointUpdateParams",
+    (
+        "DELETE",
+        "/v1/webhook_endpoints/{webhook_endpoint}",
+    ): f"{_P}:WebhookEndpointDeleteParams",
 }
 
 
@@ -188,8 +254,11 @@ def object_problems(obj):
     example = example_for(obj)
     if example is None:
         return [f"{kind_label(obj)}: Stripe has no example object to compare with"]
-    # An event's data.object is compared as an object of its own kind.
-    return shape_problems(example, obj, kind_label(obj), skip={"event.data.object"})
+    # An event's data.object is compared as an object of its own kind. Stripe's example shows
+    # includable fields that an answer carries only when expanded.
+    problems = shape_problems(example, obj, kind_label(obj), skip={"event.data.object"})
+    left_out = {f"{field}: missing" for field in INCLUDABLE_FIELDS}
+    return [problem for problem in problems if problem not in left_out]
 
 
 # Request parameters ---------------------------------------------------------------------
@@ -348,7 +417,9 @@ def parameter_problems(requests):
         if (
             not entry["params"]
             or entry["status"] == 401
-            or entry["error_code"] in ("parameter_unknown", "parameter_missing")
+            or entry["error_code"] in REFUSED_AS_STRIPE_DOES
+            # Sent in another API version on purpose: the SDK types the pinned one.
+            or entry.get("stripe_version") not in (None, PINNED_VERSION)
         ):
             continue
         template = template_for(entry["path"])
@@ -359,9 +430,50 @@ def parameter_problems(requests):
             name = bracketed(keys)
             if (entry["method"], template, name) in GATED_PARAMETERS:
                 continue
-            if not (
-                _in_spec(entry["method"], template, keys)
-                or _in_sdk(entry["method"], template, keys)
-            ):
+            if (entry["method"], template) in SDK_PARAMETERS:
+                known = _in_sdk(entry["method"], template, keys)
+            else:
+                known = _in_spec(entry["method"], template, keys)
+            if not known:
                 problems.add(f"{entry['method']} {template}: {name}")
     return sorted(problems)
+
+
+def _sdk_class(module_name, class_name):
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls.__module__, class_name
+
+
+def route_problems(routes, removed=()):
+    """Where a simulator route's declared parameters differ from stripe-python 16.1.0's typed
+    parameters of that endpoint: a parameter the SDK does not type (at any depth), or a
+    top-level one the route does not declare. ``removed`` lists (method, template,
+    name) that the pinned version refuses but older versions accept: declared so that the
+    simulator can answer them as Stripe does."""
+    from .params import Obj
+
+    problems = []
+
+    def compare(method, template, fields, module_name, class_name, prefix=()):
+        typed = _typed_fields(module_name, class_name)
+        for name in sorted(set(fields) | set(typed)):
+            label = f"{method} {template}: {bracketed(prefix + (name,))}"
+            exempt = (method, template, bracketed(prefix + (name,)))
+            if name not in typed:
+                if exempt not in removed and exempt not in GATED_PARAMETERS:
+                    problems.append(f"{label} is not in the SDK")
+            elif name not in fields:
+                # Nested keys the simulator has no story for (payment_method_options of
+                # methods it does not know) may be left out: it refuses them, never the reverse.
+                if not prefix:
+                    problems.append(f"{label} is missing")
+            elif isinstance(fields[name], Obj) and isinstance(typed[name], tuple):
+                compare(method, template, fields[name].fields, *typed[name], prefix + (name,))
+
+    for route in routes:
+        target = SDK_PARAMETERS.get((route.method, route.template))
+        if target is None:
+            problems.append(f"{route.method} {route.template}: no SDK parameters mapped")
+            continue
+        compare(route.method, route.template, route.fields, *_sdk_class(*target.split(":")))
+    return problems

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 
-from . import errors, forms, idempotency, ids, routes
+from . import errors, forms, idempotency, ids, payments, routes, versions
 from .context import Context
 from .params import validate
 
@@ -142,6 +142,9 @@ class Gateway:
                 )
         try:
             sim.wait_latency()
+            with sim.lock:
+                account_version = sim.registry.account(api_key).default_api_version
+            versions.check_removed(method, route.template, raw, version or account_version)
             params = validate(route.fields, raw)
         except errors.StripeError:
             if key:
@@ -162,8 +165,14 @@ class Gateway:
         sim = self.sim
         try:
             with sim.lock:
-                ctx = Context(sim, sim.registry.account(api_key), request_id, key, version)
-                return Response(200, route.handler(ctx, params, **arguments), {})
+                account = sim.registry.account(api_key)
+                version = version or account.default_api_version or versions.LATEST
+                ctx = Context(sim, account, request_id, key, version)
+                body = route.handler(ctx, params, **arguments)
+                body = versions.render(
+                    body, version, lambda charge: payments.refunds_list(account, charge)
+                )
+                return Response(200, body, {})
         except errors.StripeError as error:
             return Response(error.status, error.body(request_id), error.headers)
         except Exception:

@@ -249,6 +249,7 @@ def payment_intent(values):
     return {
         "id": intent_id,
         "object": "payment_intent",
+        "allowed_payment_method_types": values.get("allowed_payment_method_types"),
         "amount": values["amount"],
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
@@ -384,7 +385,7 @@ def charge(intent, payment_method, method_details, *, decline=None, captured=Fal
         "receipt_number": None,
         "receipt_url": f"https://pay.stripe.com/receipts/payment/{ids.random_token(40)}",
         "refunded": False,
-        "refunds": list_envelope([], f"/v1/charges/{charge_id}/refunds"),
+        # No `refunds`: includable only (expand[]=refunds) since 2022-11-15, see versions.py.
         "review": None,
         "shipping": intent["shipping"],
         "source": None,
@@ -556,6 +557,7 @@ def setup_intent(values):
     return {
         "id": intent_id,
         "object": "setup_intent",
+        "allowed_payment_method_types": values.get("allowed_payment_method_types"),
         "application": None,
         "automatic_payment_methods": None,
         "cancellation_reason": None,
@@ -623,11 +625,13 @@ def event(event_type, obj, *, api_version, request_id, idempotency_key, previous
     }
 
 
-def webhook_endpoint(values, api_version):
+def webhook_endpoint(values):
     return {
         "id": ids.new_object_id("webhook_endpoint"),
         "object": "webhook_endpoint",
-        "api_version": values.get("api_version") or api_version,
+        # None: events are rendered in the account's default version (as for an endpoint made
+        # in the Dashboard without choosing one).
+        "api_version": values.get("api_version"),
         "application": None,
         "created": ids.now(),
         "description": values.get("description"),

@@ -2,7 +2,10 @@
 
 import re
 
-from . import errors, objects
+from . import errors, objects, payments
+
+# Fields Stripe leaves out of an object unless asked for with expand[]: kind -> field -> builder.
+INCLUDABLE = {"charge": {"refunds": payments.refunds_list}}
 
 # Expansion ---------------------------------------------------------------------
 
@@ -26,6 +29,9 @@ def _expand(account, node, segments, path):
                 _expand(account, item, segments[1:], path)
         return
     name = segments[0]
+    include = INCLUDABLE.get(node.get("object"), {}).get(name)
+    if include and name not in node:
+        node[name] = include(account, node)
     if name not in node:
         raise errors.invalid_request(
             f"This property cannot be expanded ({path}). You may want to try "

@@ -39,7 +39,7 @@ _PI_WRITABLE = {
     "description": Str(),
     "metadata": Map(),
     "payment_method": Str(),
-    "payment_method_types": METHOD_TYPES,
+    "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
     "allowed_payment_method_types": METHOD_TYPES,
     "capture_method": Str("automatic", "automatic_async", "manual"),
     "payment_method_options": Obj(
@@ -88,6 +88,13 @@ PI_CREATE = dict(
 )
 PI_UPDATE = dict(_PI_WRITABLE)
 PI_CONFIRM = {
+    "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
+    "allowed_payment_method_types": METHOD_TYPES,
+    "amount_details": Anything(),
+    "amount_to_confirm": Int(),
+    "excluded_payment_method_types": METHOD_TYPES,
+    "hooks": Anything(),
+    "payment_details": Anything(),
     "payment_method": Str(),
     "off_session": Anything(),
     "return_url": Str(),
@@ -115,6 +122,7 @@ PI_CAPTURE = {
     "transfer_data": Anything(),
     "amount_details": Anything(),
     "payment_details": Anything(),
+    "hooks": Anything(),
     "expand": EXPAND,
 }
 PI_CANCEL = {
@@ -171,7 +179,7 @@ SETUP_CREATE = {
     "customer": Str(),
     "description": Str(),
     "metadata": Map(),
-    "payment_method_types": METHOD_TYPES,
+    "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
     "allowed_payment_method_types": METHOD_TYPES,
     "usage": Str("on_session", "off_session"),
     "confirm": Bool(),
@@ -194,10 +202,17 @@ SETUP_CREATE = {
 }
 SETUP_UPDATE = {
     "customer": Str(),
+    "customer_account": Str(),
     "description": Str(),
     "metadata": Map(),
     "payment_method": Str(),
-    "payment_method_types": METHOD_TYPES,
+    "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
+    "allowed_payment_method_types": METHOD_TYPES,
+    "excluded_payment_method_types": METHOD_TYPES,
+    "attach_to_self": Bool(),
+    "flow_directions": METHOD_TYPES,
+    "payment_method_configuration": Str(),
+    "payment_method_data": Anything(),
     "payment_method_options": Anything(),
     "expand": EXPAND,
 }
@@ -563,6 +578,7 @@ def _routes():
             "/v1/setup_intents/{intent}/confirm",
             customers.confirm_setup_intent,
             {
+                "allowed_payment_method_types": METHOD_TYPES,
                 "payment_method": Str(),
                 "payment_method_options": Anything(),
                 "payment_method_data": Anything(),

@@ -4,7 +4,7 @@ import json
 import logging
 import threading
 
-from . import api_events, api_terminal, errors, ids, objects, payments, queries
+from . import api_events, api_terminal, errors, ids, objects, payments, queries, versions
 from .context import Context
 from .faults import FaultInjector
 from .gateway import Gateway
@@ -118,10 +118,26 @@ class StripeSimulator:
 
     # Accounts ------------------------------------------------------------------------
 
-    def configure_account(self, api_key, webhook_url=None, webhook_secret=None, moto_enabled=None):
-        """Per-account webhook endpoint and MOTO switch (None leaves a value as is)."""
+    def configure_account(
+        self,
+        api_key,
+        webhook_url=None,
+        webhook_secret=None,
+        moto_enabled=None,
+        country=None,
+        default_api_version=None,
+    ):
+        """Per-account webhook endpoint, MOTO switch, country (two letters: Terminal takes its
+        local currency only) and default API version (what a request without Stripe-Version
+        and an endpoint made in the Dashboard get). None leaves a value as is."""
         with self.lock:
             account = self.registry.account(api_key)
+            if country is not None:
+                account.country = country.upper()
+            if default_api_version is not None:
+                if not versions.known(default_api_version):
+                    raise ValueError(f"not an API version: {default_api_version!r}")
+                account.default_api_version = default_api_version
             if webhook_url is not None:
                 account.webhook_url = webhook_url
                 account.webhook_secret = (
@@ -135,6 +151,8 @@ class StripeSimulator:
                 "webhook_url": account.webhook_url,
                 "webhook_secret": account.webhook_secret,
                 "moto_enabled": self.moto_enabled_for(account),
+                "country": account.country,
+                "default_api_version": api_events.account_version(account),
             }
 
     def moto_enabled_for(self, account):
@@ -191,6 +209,14 @@ class StripeSimulator:
         with self.lock:
             ctx, reader = self._reader_context(reader_id)
             api_terminal.set_online(ctx, reader, bool(online))
+            return objects.snapshot(reader)
+
+    def set_reader_reported_status(self, reader_id, status):
+        """Make the reader's `status` say `status` ("online"/"offline") while it stays as
+        reachable as it was: Stripe's status lags behind the reader (a missed heartbeat)."""
+        with self.lock:
+            ctx, reader = self._reader_context(reader_id)
+            api_terminal.set_reported_status(ctx, reader, status)
             return objects.snapshot(reader)
 
     def expire_reader_action(self, reader_id):
@@ -268,30 +294,40 @@ class StripeSimulator:
         return self.webhooks.deliveries()
 
     def _webhook_targets(self, account, event_type):
+        """(url, secret, API version) of every endpoint that gets ``event_type``."""
         targets = api_events.endpoint_targets(account, event_type)
+        default = api_events.account_version(account)
         if account.webhook_url:
-            targets.append((account.webhook_url, account.webhook_secret))
+            targets.append((account.webhook_url, account.webhook_secret, default))
         if not targets and self.webhook_url:
-            targets.append((self.webhook_url, self.webhook_secret))
+            targets.append((self.webhook_url, self.webhook_secret, default))
         return targets
 
     def emit_event(self, ctx, event_type, obj, previous_attributes=None):
-        """Record an event and hand it to the webhook worker."""
+        """Record an event and hand it to the webhook worker, rendered for each endpoint in
+        that endpoint's API version (Stripe renders an event once per version)."""
+        account = ctx.account
         event = objects.event(
             event_type,
             obj,
-            api_version=ctx.api_version,
+            api_version=api_events.account_version(account),
             request_id=ctx.request_id,
             idempotency_key=ctx.idempotency_key,
             previous_attributes=previous_attributes,
         )
-        targets = self._webhook_targets(ctx.account, event_type)
+        targets = self._webhook_targets(account, event_type)
         event["pending_webhooks"] = len(targets)
-        ctx.account.add(event)
-        if targets:
-            self.webhooks.publish(
-                event["id"], event_type, json.dumps(event, indent=2).encode(), targets
+        account.add(event)
+        deliveries = []
+        for url, secret, version in targets:
+            rendered = versions.render(
+                dict(objects.snapshot(event), api_version=version),
+                version,
+                lambda charge: payments.refunds_list(account, charge),
             )
+            deliveries.append((url, secret, json.dumps(rendered, indent=2).encode()))
+        if deliveries:
+            self.webhooks.publish(event["id"], event_type, deliveries)
         return event
 
     # Requests log ----------------------------------------------------------------------

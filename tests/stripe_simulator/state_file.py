@@ -39,6 +39,8 @@ def snapshot(sim):
             {
                 "api_key": account.api_key,
                 "moto_enabled": account.moto_enabled,
+                "country": account.country,
+                "default_api_version": account.default_api_version,
                 "webhook_url": account.webhook_url,
                 "webhook_secret": account.webhook_secret,
                 "objects": {kind: list(account.objects[kind].values()) for kind in KINDS},
@@ -61,6 +63,8 @@ def restore(sim, data):
         for saved in data["accounts"]:
             account = sim.registry.account(saved["api_key"])
             account.moto_enabled = saved.get("moto_enabled")
+            account.country = saved.get("country") or "US"
+            account.default_api_version = saved.get("default_api_version")
             account.webhook_url = saved.get("webhook_url")
             account.webhook_secret = saved.get("webhook_secret")
             for kind in KINDS:

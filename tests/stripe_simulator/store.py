@@ -48,6 +48,10 @@ class Account:
         self.moto_enabled = None  # None: the simulator's default
         self.webhook_url = None
         self.webhook_secret = None
+        # Where the account is (Terminal takes its local currency only), and the API version
+        # Stripe uses for it when a request or an endpoint names none (the Dashboard's).
+        self.country = "US"
+        self.default_api_version = None  # None: the newest version, versions.LATEST
 
     def add(self, obj, **hidden):
         self.objects[obj["object"]][obj["id"]] = obj

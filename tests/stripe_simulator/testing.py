@@ -59,7 +59,12 @@ class StripeAccount:
 
     def intent(self, amount=1000, currency="usd", types=("card_present",), **values):
         return self.v1.payment_intents.create(
-            {"amount": amount, "currency": currency, "payment_method_types": list(types), **values}
+            {
+                "amount": amount,
+                "currency": currency,
+                "allowed_payment_method_types": list(types),
+                **values,
+            }
         )
 
     def process(self, reader_id, intent_id, **config):

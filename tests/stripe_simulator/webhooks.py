@@ -131,11 +131,11 @@ class WebhookDispatcher:
 
     # Publishing ----------------------------------------------------------------
 
-    def publish(self, event_id, event_type, payload, endpoints):
-        """Queue ``payload`` (the event's JSON bytes) for each (url, secret)."""
+    def publish(self, event_id, event_type, endpoints):
+        """Queue the event for each (url, secret, payload: its JSON bytes for that endpoint)."""
         with self._condition:
             mode = self._mode
-            for url, secret in endpoints:
+            for url, secret, payload in endpoints:
                 delivery = _Delivery(event_id, event_type, url, secret, payload)
                 if mode == "drop":
                     self._record(delivery, None, None, "dropped")
