@@ -13,6 +13,7 @@ import stripe
 from tests.stripe_simulator import fidelity, routes, versions
 from tests.stripe_simulator.store import KINDS
 from tests.stripe_simulator.testing import (  # noqa: F401 - fixtures
+    StripeAccount,
     simulator,
     stripe_account,
 )
@@ -92,10 +93,16 @@ def _tour(account, sim):
     keep(account.process(reader.id, moto.id, moto=True))
     account.present(reader.id, method_type="card", card=MOTO_CARD)
     keep(v1.payment_intents.retrieve(moto.id, {"expand": ["latest_charge", "payment_method"]}))
-    interac = account.intent(3000, currency="cad", types=("interac_present",))
-    account.process(reader.id, interac.id)
-    account.present(reader.id, method_type="interac_present")
-    keep(v1.payment_intents.retrieve(interac.id, {"expand": ["latest_charge", "payment_method"]}))
+    canadian = StripeAccount(sim, country="CA")
+    interac = canadian.intent(3000, currency="cad", types=("interac_present",))
+    canadian_reader = canadian.reader()
+    canadian.process(canadian_reader.id, interac.id)
+    canadian.present(canadian_reader.id, method_type="interac_present")
+    keep(
+        canadian.v1.payment_intents.retrieve(
+            interac.id, {"expand": ["latest_charge", "payment_method"]}
+        )
+    )
     # Split flow, cart display.
     split = account.intent(1500)
     v1.terminal.readers.collect_payment_method(reader.id, {"payment_intent": split.id})
@@ -252,12 +259,13 @@ def test_payment_method_types_is_accepted_by_an_older_version(simulator, stripe_
     assert intent.allowed_payment_method_types is None
 
 
-def test_allowed_types_answer_what_applies_to_the_intent(stripe_account):
+def test_allowed_types_answer_what_applies_to_the_intent(simulator, stripe_account):
     both = ("card_present", "interac_present")
     in_dollars = stripe_account.intent(1000, "usd", types=both)
     assert in_dollars.allowed_payment_method_types == list(both)
     assert in_dollars.payment_method_types == ["card_present"]
-    in_canadian_dollars = stripe_account.intent(1000, "cad", types=both)
+    canadian = StripeAccount(simulator, country="CA")
+    in_canadian_dollars = canadian.intent(1000, "cad", types=both)
     assert in_canadian_dollars.payment_method_types == list(both)
     try:
         stripe_account.intent(1000, "usd", types=("interac_present",))

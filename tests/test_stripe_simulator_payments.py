@@ -7,6 +7,8 @@ import stripe
 
 from tests.stripe_simulator.fidelity import parameter_problems
 from tests.stripe_simulator.testing import (  # noqa: F401 - fixtures
+    ADDRESSES,
+    StripeAccount,
     WebhookReceiver,
     simulator,
     stripe_account,
@@ -115,7 +117,8 @@ def test_fail_refund_control_call(simulator, stripe_account, paid):
     ],
 )
 def test_valid_amounts(stripe_account, amount, currency):
-    intent = stripe_account.intent(amount, currency=currency.upper())
+    # An online card takes any currency (card-present only the account's, see below).
+    intent = stripe_account.intent(amount, currency=currency.upper(), types=("card",))
     assert (intent.amount, intent.currency) == (amount, currency)
 
 
@@ -147,10 +150,26 @@ def test_unsupported_currency_and_bad_integer(stripe_account):
     assert (excinfo.value.code, excinfo.value.param) == ("parameter_invalid_integer", "amount")
 
 
-def test_zero_decimal_amounts_are_charged_as_sent(stripe_account):
-    reader = stripe_account.reader()
-    intent = stripe_account.pay(reader.id, 1500, currency="jpy")
+def test_zero_decimal_amounts_are_charged_as_sent(simulator):
+    japanese = StripeAccount(simulator, country="JP")
+    reader = japanese.reader()
+    intent = japanese.pay(reader.id, 1500, currency="jpy")
     assert (intent.status, intent.latest_charge.amount) == ("succeeded", 1500)
+
+
+def test_a_reader_takes_the_local_currency_only(simulator, stripe_account):
+    # card_present applies to a US account in USD only: elsewhere Stripe drops it.
+    assert stripe_account.intent(1500, currency="usd").payment_method_types == ["card_present"]
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_account.intent(1500, currency="eur")
+    assert caught.value.param == "allowed_payment_method_types"
+    mixed = stripe_account.intent(1500, currency="eur", types=("card_present", "card"))
+    assert mixed.payment_method_types == ["card"]
+    # A reader whose location is in another country than its account's takes no payment.
+    reader = stripe_account.reader(location=stripe_account.location(address=ADDRESSES["CA"]).id)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_account.process(reader.id, stripe_account.intent(1500).id)
+    assert caught.value.code == "terminal_reader_invalid_location_for_payment"
 
 
 # PaymentIntents ---------------------------------------------------------------------------------

@@ -537,7 +537,8 @@ def test_setup_intent_with_a_decline_card_fails_authentication(stripe_account):
 # Interac ----------------------------------------------------------------------------------------
 
 
-def test_interac_payments_are_refunded_on_the_reader_only(stripe_account):
+def test_interac_payments_are_refunded_on_the_reader_only(simulator):
+    stripe_account = StripeAccount(simulator, country="CA")
     v1 = stripe_account.v1
     reader = stripe_account.reader()
     intent = stripe_account.intent(

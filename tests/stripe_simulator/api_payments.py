@@ -17,12 +17,19 @@ PAYMENT_INTENT_SEARCH_FIELDS = ("amount", "created", "currency", "customer", "me
 # PaymentIntents -------------------------------------------------------------------
 
 
-def _method_types(params, currency):
-    return payments.method_types(
-        params,
-        SUPPORTED_METHOD_TYPES,
-        lambda method_type: method_type != "interac_present" or currency == "cad",
-    )
+def _method_types(params, currency, account):
+    """Card-present types apply in the account's local currency only (Interac: a Canadian
+    account in CAD); a keyed or online `card` in any currency."""
+    local = money.terminal_currency(account.country) == currency
+
+    def applies(method_type):
+        if method_type in account.disabled_payment_method_types:
+            return False
+        if method_type == "interac_present":
+            return local and account.country == "CA"
+        return method_type != "card_present" or local
+
+    return payments.method_types(params, SUPPORTED_METHOD_TYPES, applies)
 
 
 def _check_descriptor(values, types):
@@ -38,7 +45,7 @@ def _check_descriptor(values, types):
 def create_payment_intent(ctx, params):
     currency = money.check_currency(params["currency"])
     money.check_amount(params["amount"], currency)
-    allowed, types = _method_types(params, currency)
+    allowed, types = _method_types(params, currency, ctx.account)
     _check_descriptor(params, types)
     if params.get("customer"):
         ctx.get("customer", params["customer"], "customer")
@@ -86,7 +93,7 @@ def update_payment_intent(ctx, params, intent):
     if "amount" in params or "currency" in params:
         money.check_amount(params.get("amount") or obj["amount"], currency)
     if "payment_method_types" in params or "allowed_payment_method_types" in params:
-        allowed, changes["payment_method_types"] = _method_types(params, currency)
+        allowed, changes["payment_method_types"] = _method_types(params, currency, ctx.account)
         changes["allowed_payment_method_types"] = allowed
         changes["payment_method_options"] = objects.payment_method_options(
             changes["payment_method_types"], params.get("payment_method_options")

@@ -50,6 +50,35 @@ MINIMUM = {
     "thb": 1000,
 }
 
+# Terminal takes the local currency only: the account and the reader's location are in one
+# country, whose currency this is (Stripe's regional considerations for Terminal).
+_EURO_COUNTRIES = "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK"
+TERMINAL_CURRENCY = dict(
+    {country: "eur" for country in _EURO_COUNTRIES.split()},
+    US="usd",
+    CA="cad",
+    MX="mxn",
+    GB="gbp",
+    AU="aud",
+    NZ="nzd",
+    SG="sgd",
+    MY="myr",
+    HK="hkd",
+    JP="jpy",
+    CH="chf",
+    CZ="czk",
+    DK="dkk",
+    NO="nok",
+    SE="sek",
+    PL="pln",
+)
+
+
+def terminal_currency(country):
+    """The one currency Terminal takes in ``country`` (None: no Terminal there)."""
+    return TERMINAL_CURRENCY.get((country or "").upper())
+
+
 MAXIMUM = 99_999_999  # eight digits
 MAXIMUM_BY_CURRENCY = {"idr": 999_999_999_999}  # IDR allows twelve
 

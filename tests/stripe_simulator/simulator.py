@@ -126,10 +126,12 @@ class StripeSimulator:
         moto_enabled=None,
         country=None,
         default_api_version=None,
+        disabled_payment_method_types=None,
     ):
         """Per-account webhook endpoint, MOTO switch, country (two letters: Terminal takes its
-        local currency only) and default API version (what a request without Stripe-Version
-        and an endpoint made in the Dashboard get). None leaves a value as is."""
+        local currency only), default API version (what a request without Stripe-Version
+        and an endpoint made in the Dashboard get) and payment method types not activated on
+        the account. None leaves a value as is."""
         with self.lock:
             account = self.registry.account(api_key)
             if country is not None:
@@ -138,6 +140,8 @@ class StripeSimulator:
                 if not versions.known(default_api_version):
                     raise ValueError(f"not an API version: {default_api_version!r}")
                 account.default_api_version = default_api_version
+            if disabled_payment_method_types is not None:
+                account.disabled_payment_method_types = list(disabled_payment_method_types)
             if webhook_url is not None:
                 account.webhook_url = webhook_url
                 account.webhook_secret = (
@@ -153,6 +157,7 @@ class StripeSimulator:
                 "moto_enabled": self.moto_enabled_for(account),
                 "country": account.country,
                 "default_api_version": api_events.account_version(account),
+                "disabled_payment_method_types": account.disabled_payment_method_types,
             }
 
     def moto_enabled_for(self, account):

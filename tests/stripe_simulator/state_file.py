@@ -41,6 +41,7 @@ def snapshot(sim):
                 "moto_enabled": account.moto_enabled,
                 "country": account.country,
                 "default_api_version": account.default_api_version,
+                "disabled_payment_method_types": account.disabled_payment_method_types,
                 "webhook_url": account.webhook_url,
                 "webhook_secret": account.webhook_secret,
                 "objects": {kind: list(account.objects[kind].values()) for kind in KINDS},
@@ -65,6 +66,7 @@ def restore(sim, data):
             account.moto_enabled = saved.get("moto_enabled")
             account.country = saved.get("country") or "US"
             account.default_api_version = saved.get("default_api_version")
+            account.disabled_payment_method_types = saved.get("disabled_payment_method_types") or []
             account.webhook_url = saved.get("webhook_url")
             account.webhook_secret = saved.get("webhook_secret")
             for kind in KINDS:

@@ -52,6 +52,9 @@ class Account:
         # Stripe uses for it when a request or an endpoint names none (the Dashboard's).
         self.country = "US"
         self.default_api_version = None  # None: the newest version, versions.LATEST
+        # Payment method types not activated on the account: allowed_payment_method_types
+        # drops them as it drops those that do not apply.
+        self.disabled_payment_method_types = []
 
     def add(self, obj, **hidden):
         self.objects[obj["object"]][obj["id"]] = obj

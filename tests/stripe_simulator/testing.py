@@ -27,6 +27,12 @@ US_ADDRESS = {
     "state": "CA",
     "postal_code": "94105",
 }
+# A location address per account country (Terminal: reader and account in one country).
+ADDRESSES = {
+    "US": US_ADDRESS,
+    "CA": {"country": "CA", "line1": "1 Bay St", "city": "Toronto", "postal_code": "M5J 2R8"},
+    "JP": {"country": "JP", "line1": "1-1 Marunouchi", "city": "Tokyo", "postal_code": "100-0005"},
+}
 
 
 def new_api_key():
@@ -42,15 +48,18 @@ def client_for(sim, api_key, retries=0):
 class StripeAccount:
     """One simulated Stripe account and an SDK client for it, with shortcuts."""
 
-    def __init__(self, sim, api_key=None, retries=0):
+    def __init__(self, sim, api_key=None, retries=0, country="US"):
         self.sim = sim
         self.key = api_key or new_api_key()
+        self.country = country
+        if country != "US":
+            sim.configure_account(self.key, country=country)
         self.client = client_for(sim, self.key, retries)
         self.v1 = self.client.v1
 
     def location(self, **values):
         return self.v1.terminal.locations.create(
-            {"display_name": "Front desk", "address": US_ADDRESS, **values}
+            {"display_name": "Front desk", "address": ADDRESSES[self.country], **values}
         )
 
     def reader(self, code="simulated-wpe", location=None):
