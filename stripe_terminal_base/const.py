@@ -148,8 +148,24 @@ HANDLED_WEBHOOK_EVENTS = [
     "setup_intent.setup_failed",
 ]
 
+# How to ask Stripe again for an event's object (by its `object`), when the event was rendered
+# in another API version than API_VERSION.
+RETRIEVE_OPERATIONS = {
+    "payment_intent": "payment_intents.retrieve",
+    "charge": "charges.retrieve",
+    "refund": "refunds.retrieve",
+    "setup_intent": "setup_intents.retrieve",
+    "terminal.reader": "terminal.readers.retrieve",
+}
+
 # Seconds of tolerance on a webhook signature's timestamp (Stripe's default).
 WEBHOOK_TOLERANCE = 300
+
+# Stripe's limits on what the suite sends (longer values are refused with a 400).
+DESCRIPTION_MAX_LENGTH = 1000  # PaymentIntent and SetupIntent `description`
+CUSTOMER_NAME_MAX_LENGTH = 256
+CUSTOMER_EMAIL_MAX_LENGTH = 512
+CUSTOMER_PHONE_MAX_LENGTH = 20
 
 # Metadata keys the suite writes on Stripe objects, so they can be found again from Stripe.
 METADATA_PARTNER = "odoo_partner_id"
@@ -212,6 +228,10 @@ MINIMUM_AMOUNTS = {
 }
 
 # === Errors === #
+
+# Codes after which Stripe may still apply the request: the answer says nothing of its outcome
+# (a 409 while a request with the same idempotency key is still running on Stripe).
+OUTCOME_UNKNOWN_CODES = ("idempotency_key_in_use",)
 
 # What an accountant is told for each Stripe error or decline code. `retry_card` says whether the
 # customer may simply present another card (the same PaymentIntent is reused); `category` groups
@@ -538,6 +558,15 @@ ERRORS = {
         False,
         _lt("Stripe does not accept this amount for this currency."),
     ),
+    "payment_method_type_unavailable": ErrorInfo(
+        "amount",
+        False,
+        _lt(
+            "Stripe offers no card-present payment for this amount: the Stripe account does not "
+            "take this currency on its readers (Terminal takes the local currency of the "
+            "account's country only), or card-present payments are not activated on it."
+        ),
+    ),
     "currency_unsupported": ErrorInfo(
         "amount",
         False,
@@ -623,6 +652,22 @@ ERRORS = {
         _lt(
             "Stripe refused a repeated request whose content changed. Refresh the payment; "
             "nothing was charged twice."
+        ),
+    ),
+    "idempotency_key_in_use": ErrorInfo(
+        "network",
+        False,
+        _lt(
+            "Stripe is still working on the same request. Odoo checks its outcome before "
+            "anything else happens; nothing is done twice."
+        ),
+    ),
+    "email_invalid": ErrorInfo(
+        "account",
+        False,
+        _lt(
+            "Stripe refused the customer's email address. Correct it on the contact, then try "
+            "again."
         ),
     ),
     "lock_timeout": ErrorInfo(

@@ -73,16 +73,25 @@ class StripeTerminalError(Exception):
 
     @classmethod
     def from_stripe(cls, error, operation):
-        """Build from a stripe-python exception raised by `operation`."""
+        """Build from a stripe-python exception raised by `operation`.
+
+        The code is read from the error object of Stripe's answer: stripe-python passes it to
+        the exception only for some HTTP statuses (400, 402, 404), not for a 401, 403, 409 or
+        429, whose exceptions have `code` None."""
         error_object = getattr(error, "error", None)
         name = type(error).__name__
-        code = getattr(error, "code", None) or _FALLBACK_CODES.get(name, "api_error")
-        decline_code = getattr(error_object, "decline_code", None) if error_object else None
-        payment_intent = getattr(error_object, "payment_intent", None) if error_object else None
+        code = (
+            _field(error_object, "code")
+            or getattr(error, "code", None)
+            or _FALLBACK_CODES.get(name, "api_error")
+        )
+        decline_code = _field(error_object, "decline_code")
+        payment_intent = _field(error_object, "payment_intent")
         if payment_intent is not None and hasattr(payment_intent, "to_dict"):
             payment_intent = payment_intent.to_dict()
-        param = getattr(error, "param", None)
+        param = _field(error_object, "param") or getattr(error, "param", None)
         code = _refine_code(code, param, getattr(error, "user_message", None) or str(error))
+        status = getattr(error, "http_status", None) or 0
         technical = (
             f"{operation}: {name} http={getattr(error, 'http_status', None)} code={code} "
             f"decline_code={decline_code} param={param} "
@@ -96,7 +105,11 @@ class StripeTerminalError(Exception):
             technical=technical,
             payment_intent=payment_intent,
             param=param,
-            network=name == "APIConnectionError" or (getattr(error, "http_status", 0) or 0) >= 500,
+            # No answer, a 5xx, or the same request still running on Stripe (409): whether
+            # Stripe applied it is not known yet.
+            network=name == "APIConnectionError"
+            or status >= 500
+            or code in const.OUTCOME_UNKNOWN_CODES,
         )
 
     @classmethod
@@ -113,6 +126,11 @@ class StripeTerminalError(Exception):
         )
 
 
+def _field(error_object, name):
+    """A field of stripe-python's ErrorObject (None when the answer had no error object)."""
+    return getattr(error_object, name, None) if error_object is not None else None
+
+
 def _refine_code(code, param, message):
     """Give a precise code to errors Stripe reports generically."""
     lowered = (message or "").lower()
@@ -120,6 +138,10 @@ def _refine_code(code, param, message):
         return "refund_exceeds_charge"
     if param == "currency" and "invalid currency" in lowered:
         return "currency_unsupported"
+    # Nothing of allowed_payment_method_types applies to the intent (the currency, the
+    # account's activated payment methods).
+    if code == "invalid_request_error" and param == "allowed_payment_method_types":
+        return "payment_method_type_unavailable"
     # Stripe treats the gated MOTO flag as an unknown parameter on accounts without MOTO.
     if code == "parameter_unknown" and param and param.endswith("[moto]"):
         return "moto_not_enabled"

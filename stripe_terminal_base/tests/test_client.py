@@ -12,7 +12,11 @@ class TestClient(StripeTerminalCase):
         return StripeTerminalClient(self.secret_key, api_base=self.simulator.url, **kwargs)
 
     def intent_params(self, amount=1000):
-        return {"amount": amount, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
+        return {
+            "amount": amount,
+            "currency": "usd",
+            "allowed_payment_method_types": ["card_present"],
+        }
 
     def test_results_are_plain_dicts(self):
         intent = self.client().call(
