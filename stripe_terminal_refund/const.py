@@ -31,9 +31,6 @@ STATE_RANK = {
 }
 FINAL_STATES = ("failed", "refused", "canceled")
 
-# Stripe error codes after which Stripe may still make the refund (the request may be running).
-UNKNOWN_OUTCOME_CODES = ("idempotency_key_in_use",)
-
 # Stripe refund `status` -> Odoo state.
 STRIPE_REFUND_STATUS = {
     "pending": "pending",

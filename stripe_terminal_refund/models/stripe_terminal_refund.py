@@ -362,7 +362,7 @@ class StripeTerminalRefund(models.Model):
             self._stripe_terminal_apply_refund(stripe_object)
         elif kind == "reader":
             self._stripe_terminal_waiting_on_reader(stripe_object)
-        elif error.network or error.code in const.UNKNOWN_OUTCOME_CODES:
+        elif error.network:
             self._lock()
             if self.state == "draft":
                 # Stripe may have made the refund: keep the amount reserved until Stripe's
