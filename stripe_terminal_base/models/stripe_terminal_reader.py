@@ -82,6 +82,17 @@ class StripeTerminalReader(models.Model):
             server_driven = reader.device_type in const.SERVER_DRIVEN_DEVICE_TYPES
             reader.unsupported_reason = str(reason) if reason and not server_driven else False
 
+    def _stripe_terminal_local_currency(self):
+        """The one currency the reader takes: Terminal's regional rule puts the reader's
+        location and the Stripe account in one country and takes its local currency only.
+        The location's country (the company's when the location is not known), an empty
+        recordset when neither is set."""
+        self.ensure_one()
+        code = self.location_id.country_code or self.company_id.country_id.code
+        if not code:
+            return self.env["res.currency"]
+        return self.env["res.country"].search([("code", "=", code.upper())], limit=1).currency_id
+
     # === Stripe state === #
 
     def _stripe_terminal_apply(self, stripe_reader):
@@ -175,7 +186,10 @@ class StripeTerminalReader(models.Model):
         """Check the reader can take a payment for `company` right now.
 
         Local checks first (no request when they fail), then one request to Stripe: the reader
-        exists there, is online and idle. Returns Stripe's reader (a dict).
+        exists there and is idle. Its `status` does not decide: it says what Stripe last heard
+        from the reader, which lags behind (Stripe advises against blocking payments on it);
+        a reader that is really offline refuses the payment itself, with its own error.
+        Returns Stripe's reader (a dict).
 
         :raise UserError: with the reason, in the accountant's words.
         """
@@ -214,14 +228,6 @@ class StripeTerminalReader(models.Model):
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal pre-flight: %s", error.technical)
             raise UserError(self._preflight_message(error)) from error
-        if stripe_reader.get("status") != "online":
-            raise UserError(
-                _(
-                    "The reader %(reader)s is offline. Check that it is switched on and "
-                    "connected to the network, then try again.",
-                    reader=self.name,
-                )
-            )
         action = stripe_reader.get("action") or {}
         if action.get("status") == const.ACTION_IN_PROGRESS:
             raise UserError(

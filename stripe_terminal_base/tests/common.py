@@ -35,6 +35,18 @@ from odoo.tools import config
 from .. import const
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+# Where the tests' readers are, by the country of their Stripe account.
+LOCATION_ADDRESSES = {
+    "US": {
+        "country": "US",
+        "line1": "1 Main St",
+        "city": "Springfield",
+        "postal_code": "12345",
+        "state": "CA",
+    },
+    "CA": {"country": "CA", "line1": "1 Bay St", "city": "Toronto", "postal_code": "M5J 2R8"},
+    "JP": {"country": "JP", "line1": "1-1 Marunouchi", "city": "Tokyo", "postal_code": "100-0005"},
+}
 _simulator = None
 _simulator_lock = threading.Lock()
 
@@ -127,15 +139,17 @@ class StripeTerminalCase(HttpCase):
         if self.fresh_account_per_test:
             self.use_fresh_account()
 
-    def use_fresh_account(self):
-        """Point the provider at a brand-new simulator account (readers and customers of the
-        previous one are gone)."""
-        provider = self.setup_stripe_provider(self.company)
+    def use_fresh_account(self, country="US"):
+        """Point the provider at a brand-new simulator account in `country` (readers and
+        customers of the previous one are gone), with a location in that country: Terminal
+        takes the local currency of the account's country only (CA: CAD and Interac; JP: the
+        zero-decimal yen)."""
+        provider = self.setup_stripe_provider(self.company, country=country)
         self.assertEqual(provider, self.provider)
         self.secret_key = provider.sudo().stripe_secret_key
         self.webhook_secret = provider.sudo().stripe_terminal_webhook_secret
         self.stripe = self.stripe_client(self.secret_key)
-        self.location = self.create_location(self.provider)
+        self.location = self.create_location(self.provider, address=LOCATION_ADDRESSES[country])
 
     # === Accounts, providers, readers === #
 
@@ -144,8 +158,8 @@ class StripeTerminalCase(HttpCase):
         return f"http://127.0.0.1:{config['http_port']}/stripe_terminal/webhook"
 
     @classmethod
-    def setup_stripe_provider(cls, company, moto_enabled=True):
-        """A Stripe provider for `company` on a brand-new simulator account."""
+    def setup_stripe_provider(cls, company, moto_enabled=True, country="US"):
+        """A Stripe provider for `company` on a brand-new simulator account in `country`."""
         secret_key = "sk_test_" + secrets.token_hex(16)
         webhook_secret = "whsec_" + secrets.token_hex(16)
         cls.simulator.configure_account(
@@ -153,6 +167,7 @@ class StripeTerminalCase(HttpCase):
             webhook_url=cls.webhook_url(),
             webhook_secret=webhook_secret,
             moto_enabled=moto_enabled,
+            country=country,
         )
         provider = (
             cls.env["payment.provider"]
@@ -182,19 +197,10 @@ class StripeTerminalCase(HttpCase):
         )
 
     @classmethod
-    def create_location(cls, provider, name="Main store"):
+    def create_location(cls, provider, name="Main store", address=None):
         client = cls.stripe_client(provider.sudo().stripe_secret_key)
         location = client.v1.terminal.locations.create(
-            {
-                "display_name": name,
-                "address": {
-                    "country": "US",
-                    "line1": "1 Main St",
-                    "city": "Springfield",
-                    "postal_code": "12345",
-                    "state": "CA",
-                },
-            }
+            {"display_name": name, "address": address or LOCATION_ADDRESSES["US"]}
         ).to_dict()
         return cls.env["stripe.terminal.location"]._stripe_terminal_upsert(provider, location)
 
