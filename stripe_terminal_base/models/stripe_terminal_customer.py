@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
 import logging
+import uuid
 
 from odoo import api, fields, models
+from odoo.tools import email_normalize
 
 from .. import const
 from ..errors import StripeTerminalError
@@ -42,18 +44,35 @@ class StripeTerminalCustomer(models.Model):
 
     @api.model
     def _stripe_terminal_customer_params(self, partner):
+        """The partner's details as Stripe takes them: one normalised email address (a contact
+        may hold several, or a name and an address), a phone within Stripe's length; what
+        Stripe would refuse is left out rather than sent."""
         params = {
-            "name": partner.name or "",
+            "name": (partner.name or "")[: const.CUSTOMER_NAME_MAX_LENGTH],
             "metadata": {
                 const.METADATA_PARTNER: str(partner.id),
                 const.METADATA_DATABASE: self._stripe_terminal_database_tag(),
             },
         }
-        if partner.email:
-            params["email"] = partner.email
-        if partner.phone:
-            params["phone"] = partner.phone
+        email = self._stripe_terminal_email(partner)
+        if email:
+            params["email"] = email
+        phone = self._stripe_terminal_phone(partner)
+        if phone:
+            params["phone"] = phone
         return params
+
+    @api.model
+    def _stripe_terminal_email(self, partner):
+        email = email_normalize(partner.email or "", strict=False)
+        return email if email and len(email) <= const.CUSTOMER_EMAIL_MAX_LENGTH else False
+
+    @api.model
+    def _stripe_terminal_phone(self, partner):
+        phone = (partner.phone or "").strip()
+        if len(phone) > const.CUSTOMER_PHONE_MAX_LENGTH:
+            phone = "".join(phone.split())
+        return phone if len(phone) <= const.CUSTOMER_PHONE_MAX_LENGTH else False
 
     @api.model
     def _stripe_terminal_database_tag(self):
@@ -89,7 +108,13 @@ class StripeTerminalCustomer(models.Model):
             link.unlink()
             link = self.browse()
         if link:
-            link._stripe_terminal_sync_details(client, partner)
+            try:
+                link._stripe_terminal_sync_details(client, partner)
+            except StripeTerminalError as error:
+                if error.network:
+                    raise
+                # Stripe keeps the details it had; a payment does not wait for them.
+                _logger.warning("Stripe customer sync of %s: %s", partner.id, error.technical)
             return link.stripe_customer_id
         customer = self._stripe_terminal_find(client, partner)
         if customer:
@@ -163,7 +188,7 @@ class StripeTerminalCustomer(models.Model):
         found = client.call("customers.search", params={"query": query, "limit": 2})["data"]
         if found:
             return found[0]
-        email = (partner.email or "").strip()
+        email = self._stripe_terminal_email(partner)
         if not email or "'" in email:
             return None
         matches = client.call("customers.search", params={"query": f"email:'{email}'", "limit": 3})[
@@ -193,8 +218,11 @@ class StripeTerminalCustomer(models.Model):
             "customers.update",
             self.stripe_customer_id,
             params=params,
+            # Each sync is a new update (renamed back to an earlier name, the same details must
+            # be sent again, not an earlier answer replayed); the SDK's own retries of this
+            # request share the key.
             idempotency_key=self.provider_id._stripe_terminal_idempotency_key(
-                "customer-update", self.id, fingerprint
+                "customer-update", self.id, fingerprint, uuid.uuid4().hex[:12]
             ),
         )
         self.sudo().synced_fingerprint = fingerprint
