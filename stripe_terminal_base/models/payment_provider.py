@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
+import json
 import logging
+import uuid
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -21,6 +24,14 @@ class PaymentProvider(models.Model):
         "followed by polling only.",
         groups="base.group_system",
         copy=False,
+    )
+    stripe_terminal_webhook_api_version = fields.Char(
+        string="Terminal Webhook API Version",
+        readonly=True,
+        copy=False,
+        help="Set when the Terminal endpoint sends events in another API version than the one "
+        "Odoo reads (an endpoint made by hand in Stripe's Dashboard): Odoo then asks Stripe "
+        "for each event's object instead of reading it from the event.",
     )
     stripe_terminal_reader_ids = fields.One2many(
         "stripe.terminal.reader", "provider_id", string="Terminal Readers"
@@ -99,6 +110,14 @@ class PaymentProvider(models.Model):
         database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
         return ":".join(["odoo", database_uuid[:8], *[str(part) for part in parts]])
 
+    @api.model
+    def _stripe_terminal_params_digest(self, params):
+        """A short digest of a request's parameters, for a key that must change when the
+        request does: Stripe answers a key reused with other parameters with an error, and
+        replays the first answer to the same ones (for at least 24 hours)."""
+        text = json.dumps(params, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
     # === Actions === #
 
     def action_stripe_terminal_view_readers(self):
@@ -138,19 +157,44 @@ class PaymentProvider(models.Model):
         self.check_access_rule("write")
         if not self.env.user.has_group("base.group_system"):
             raise UserError(_("Only system administrators can create the webhook endpoint."))
-        endpoint = self._stripe_terminal_call(
-            "webhook_endpoints.create",
-            params={
-                "url": self.stripe_terminal_webhook_url,
-                "enabled_events": const.HANDLED_WEBHOOK_EVENTS,
-                "api_version": const.API_VERSION,
-                "description": "Odoo Stripe Terminal",
-            },
-            idempotency_key=self._stripe_terminal_idempotency_key(
-                "webhook", self.id, self.stripe_terminal_webhook_url
-            ),
+        url = self.stripe_terminal_webhook_url
+        client = self._stripe_terminal_client()
+        try:
+            existing = [
+                endpoint
+                for endpoint in client.list_all("webhook_endpoints.list")
+                if endpoint.get("url") == url
+            ]
+            for endpoint in existing:
+                if endpoint.get("api_version") != const.API_VERSION:
+                    raise UserError(self._stripe_terminal_webhook_version_message(endpoint))
+            # Stripe shows an endpoint's signing secret only when it creates it: an endpoint of
+            # ours whose secret Odoo lost is replaced.
+            for endpoint in existing:
+                client.call("webhook_endpoints.delete", endpoint["id"])
+            endpoint = client.call(
+                "webhook_endpoints.create",
+                params={
+                    "url": url,
+                    "enabled_events": const.HANDLED_WEBHOOK_EVENTS,
+                    "api_version": const.API_VERSION,
+                    "description": "Odoo Stripe Terminal",
+                },
+                # A new endpoint each time (one deleted on Stripe is made again, not replayed
+                # with its old secret); the SDK's retries of this request share the key.
+                idempotency_key=self._stripe_terminal_idempotency_key(
+                    "webhook", self.id, uuid.uuid4().hex[:12]
+                ),
+            )
+        except StripeTerminalError as error:
+            _logger.warning("Stripe Terminal: %s", error.technical)
+            raise UserError(error.user_message()) from error
+        self.sudo().write(
+            {
+                "stripe_terminal_webhook_secret": endpoint["secret"],
+                "stripe_terminal_webhook_api_version": False,
+            }
         )
-        self.sudo().stripe_terminal_webhook_secret = endpoint["secret"]
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -160,6 +204,19 @@ class PaymentProvider(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _stripe_terminal_webhook_version_message(self, endpoint):
+        return _(
+            "The webhook endpoint %(endpoint)s for %(url)s on Stripe sends its events in API "
+            "version %(version)s (an endpoint made by hand in Stripe's Dashboard takes the "
+            "account's version), while Odoo reads version %(ours)s. Delete that endpoint in "
+            "Stripe's Dashboard (Developers > Webhooks), then create it from Odoo with this "
+            "button.",
+            endpoint=endpoint.get("id"),
+            url=endpoint.get("url"),
+            version=endpoint.get("api_version") or _("the account's default"),
+            ours=const.API_VERSION,
+        )
 
     def _register_hook(self):
         super()._register_hook()

@@ -8,6 +8,7 @@ import stripe
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
+from .. import const
 from ..client import verify_webhook
 
 _logger = logging.getLogger(__name__)
@@ -53,7 +54,11 @@ class StripeTerminalEvent(models.Model):
             .sudo()
             .search_fetch(
                 [("code", "=", "stripe"), ("stripe_terminal_webhook_secret", "!=", False)],
-                ["stripe_terminal_webhook_secret", "company_id"],
+                [
+                    "stripe_terminal_webhook_secret",
+                    "stripe_terminal_webhook_api_version",
+                    "company_id",
+                ],
             )
         )
         if not providers:
@@ -85,6 +90,7 @@ class StripeTerminalEvent(models.Model):
                 if not record:
                     _logger.info("Stripe event %s already processed", event.get("id"))
                     return 200
+                event = self._stripe_terminal_in_our_version(event, provider)
                 for model_name, method_name in handlers:
                     getattr(self.env[model_name].sudo(), method_name)(event, provider)
         except psycopg2.OperationalError as error:
@@ -97,6 +103,32 @@ class StripeTerminalEvent(models.Model):
             _logger.exception("Stripe Terminal webhook %s failed", event.get("id"))
             return 500
         return 200
+
+    @api.model
+    def _stripe_terminal_in_our_version(self, event, provider):
+        """The event with its object as the suite's API version shows it. An endpoint made by
+        hand in Stripe's Dashboard renders events in another version (the account's), whose
+        objects may lack or move fields: the object is asked for again, and the provider says
+        so on its form until the endpoint is made again from Odoo."""
+        version = event.get("api_version")
+        if version == const.API_VERSION:
+            if provider.stripe_terminal_webhook_api_version:
+                provider.stripe_terminal_webhook_api_version = False
+            return event
+        if provider.stripe_terminal_webhook_api_version != version:
+            _logger.warning(
+                "Stripe Terminal webhook events arrive in API version %s instead of %s: "
+                "their objects are retrieved again",
+                version,
+                const.API_VERSION,
+            )
+            provider.stripe_terminal_webhook_api_version = version or "?"
+        data_object = event["data"]["object"]
+        operation = const.RETRIEVE_OPERATIONS.get(data_object.get("object"))
+        if not operation:
+            return event
+        fresh = provider._stripe_terminal_client().call(operation, data_object["id"])
+        return dict(event, data=dict(event["data"], object=fresh))
 
     @api.model
     def _stripe_terminal_record(self, event, provider):

@@ -80,26 +80,31 @@ class StripeTerminalReaderRegister(models.TransientModel):
         provider = self.sudo().provider_id
         client = provider._stripe_terminal_client()
         key = provider._stripe_terminal_idempotency_key
+        digest = provider._stripe_terminal_params_digest
         try:
             if self.location_mode == "new" or not self.location_id:
+                # A second click with the same address finds the location made by the first;
+                # an address corrected in between makes a new one.
+                location_params = self._location_params()
                 stripe_location = client.call(
                     "terminal.locations.create",
-                    params=self._location_params(),
-                    idempotency_key=key("location", self.id),
+                    params=location_params,
+                    idempotency_key=key("location", self.id, digest(location_params)),
                 )
                 location = self.env["stripe.terminal.location"]._stripe_terminal_upsert(
                     provider, stripe_location
                 )
             else:
                 location = self.location_id
+            reader_params = {
+                "registration_code": self.registration_code.strip(),
+                "label": self.name,
+                "location": location.stripe_location_id,
+            }
             stripe_reader = client.call(
                 "terminal.readers.create",
-                params={
-                    "registration_code": self.registration_code.strip(),
-                    "label": self.name,
-                    "location": location.stripe_location_id,
-                },
-                idempotency_key=key("reader", self.id, self.registration_code.strip()),
+                params=reader_params,
+                idempotency_key=key("reader", self.id, digest(reader_params)),
             )
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal registration: %s", error.technical)
