@@ -228,7 +228,9 @@ class StripeTerminalPayment(models.Model):
         params = {
             "amount": self.amount_minor,
             "currency": self.currency_id.name.lower(),
-            "payment_method_types": self._stripe_terminal_card_present_types(),
+            # Since 2026-09-30.endive Stripe refuses payment_method_types here; it keeps those
+            # of these types that apply and answers them in payment_method_types.
+            "allowed_payment_method_types": self._stripe_terminal_card_present_types(),
             "capture_method": "automatic",
             "description": _(
                 "Invoices %(invoices)s", invoices=", ".join(self.invoice_ids.mapped("name"))
@@ -247,6 +249,11 @@ class StripeTerminalPayment(models.Model):
         if self.save_card and self.stripe_customer_id:
             params["setup_future_usage"] = "off_session"
         return params
+
+    def _stripe_terminal_required_method_type(self):
+        """The payment method type the PaymentIntent must offer for this payment to be taken
+        (MOTO: a keyed `card`)."""
+        return "card_present"
 
     def _stripe_terminal_card_present_types(self):
         """Card-present payment methods: Canadian accounts also take Interac debit cards."""
@@ -277,9 +284,51 @@ class StripeTerminalPayment(models.Model):
             if not self.payment_intent_id:
                 intent = self._stripe_terminal_create_intent(client)
                 self.write({"payment_intent_id": intent["id"], "state": "pending"})
+                if self._stripe_terminal_refuse_unusable_intent(intent, client):
+                    return
             self._stripe_terminal_push(client)
         except StripeTerminalError as error:
             self._stripe_terminal_start_failed(error)
+
+    def _stripe_terminal_refuse_unusable_intent(
+        self, intent, client, cancel_operation="payment_intents.cancel"
+    ):
+        """Stop a payment whose PaymentIntent Stripe made without the type the reader needs,
+        before the reader is used: `allowed_payment_method_types` silently drops a type that
+        does not apply (a currency the account does not take on its readers, say). The intent
+        is canceled; nothing was charged. Returns whether the payment was stopped."""
+        required = self._stripe_terminal_required_method_type()
+        offered = intent.get("payment_method_types") or []
+        if required in offered:
+            return False
+        try:
+            client.call(
+                cancel_operation,
+                intent["id"],
+                params={"cancellation_reason": "abandoned"},
+                idempotency_key=self._key("cancel-unusable", intent["id"]),
+            )
+        except StripeTerminalError as error:
+            # A PaymentIntent without the type cannot be paid on the reader anyway.
+            _logger.warning("Stripe Terminal payment %s: %s", self.name, error.technical)
+        message = _(
+            "Stripe cannot take this payment on a reader: the PaymentIntent it made for "
+            "%(amount)s offers %(offered)s, not %(required)s. The Stripe account probably does "
+            "not take %(currency)s on its readers (Terminal takes the local currency of the "
+            "account's country only). Nothing was charged.",
+            amount=self._stripe_terminal_amount_text(),
+            offered=", ".join(offered) or _("no payment method"),
+            required=required,
+            currency=self.currency_id.name,
+        )
+        self._set(
+            state="canceled",
+            stage="canceled",
+            failure_code="payment_method_type_unavailable",
+            failure_message=message,
+        )
+        self.message_post(body=message)
+        return True
 
     def _stripe_terminal_create_intent(self, client):
         try:
@@ -428,6 +477,8 @@ class StripeTerminalPayment(models.Model):
         self.write(
             {"payment_intent_id": intent["id"], "state": "pending" if was_draft else self.state}
         )
+        if self._stripe_terminal_refuse_unusable_intent(intent, client):
+            return
         if self.attempt_count or not was_draft:
             # Sent before, or a payment whose start failed and was reported: Retry decides.
             return

@@ -67,6 +67,9 @@ class TestCollect(StripeTerminalAccountCase):
         self.assertEqual(account_payment.amount, 75.5)
 
     def test_zero_decimal_currency(self):
+        # Yen is Terminal's currency in Japan only: a Japanese Stripe account and location.
+        self.use_fresh_account(country="JP")
+        self.reader = self.create_reader(label="Tokyo counter")
         jpy = self.env.ref("base.JPY")
         jpy.active = True
         self.env["res.currency.rate"].create(
@@ -118,17 +121,33 @@ class TestCollect(StripeTerminalAccountCase):
         with self.assertRaisesRegex(UserError, "Stripe cannot charge"):
             wizard.action_stripe_terminal_collect()
 
-    def test_offline_reader_is_refused_with_a_clear_message(self):
+    def test_an_offline_reader_refuses_the_payment_with_a_clear_message(self):
+        # Stripe's status does not block the Collect; the reader action answers, and the
+        # overlay says what to do, with Retry and Cancel.
         self.simulator.set_reader_online(self.reader.stripe_reader_id, False)
-        wizard = self.register_wizard(
-            self.create_invoice(10.0), stripe_terminal_reader_id=self.reader
-        )
-        with self.assertRaisesRegex(UserError, "offline"):
-            wizard.action_stripe_terminal_collect()
-        self.assertFalse(self.env["stripe.terminal.payment"].search([]))
-        self.assertFalse(self.simulator.account_objects(self.secret_key, "payment_intent"))
+        payment = self.collect(self.create_invoice(10.0))
+        self.assertEqual((payment.state, payment.stage), ("error", "offline"))
+        self.assertEqual(payment.failure_code, "terminal_reader_offline")
+        self.assertIn("offline", payment.failure_message)
+        state = payment.with_user(self.accountant).action_stripe_terminal_state()
+        self.assertTrue(state["can_retry"] and state["can_cancel"])
         self.env.invalidate_all()
         self.assertEqual(self.reader.status, "offline", "the reader list shows what Stripe said")
+        # Back online, Retry sends the same PaymentIntent.
+        self.simulator.set_reader_online(self.reader.stripe_reader_id, True)
+        payment.with_user(self.accountant).action_stripe_terminal_retry()
+        self.assertEqual((payment.state, payment.stage), ("pending", "waiting_card"))
+        self.pay(payment)
+        self.assertEqual(payment.state, "done")
+        self.assertEqual(len(self.simulator.account_objects(self.secret_key, "payment_intent")), 1)
+
+    def test_a_reader_stripe_says_is_offline_still_takes_the_payment(self):
+        # A missed heartbeat: the status says offline, the reader answers.
+        self.simulator.set_reader_reported_status(self.reader.stripe_reader_id, "offline")
+        payment = self.collect(self.create_invoice(10.0))
+        self.assertEqual((payment.state, payment.stage), ("pending", "waiting_card"))
+        self.pay(payment)
+        self.assertEqual(payment.state, "done")
 
     def test_busy_reader_is_refused(self):
         first = self.collect(self.create_invoice(10.0))
@@ -201,6 +220,8 @@ class TestCollect(StripeTerminalAccountCase):
             {"currency_id": cad.id, "rate": 1.35, "company_id": self.company.id}
         )
         self.company.country_id = self.env.ref("base.ca")
+        self.use_fresh_account(country="CA")
+        self.reader = self.create_reader(label="Toronto counter")
         invoice = self.create_invoice(48.0, currency=cad)
         payment = self.collect(invoice)
         intent = self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id)
@@ -211,9 +232,58 @@ class TestCollect(StripeTerminalAccountCase):
         self.assertEqual(invoice.payment_state, "paid")
         # Elsewhere, card-present only.
         self.company.country_id = self.env.ref("base.us")
+        self.use_fresh_account(country="US")
+        self.reader = self.create_reader(label="Front desk")
         us_payment = self.collect(self.create_invoice(10.0))
         intent = self.stripe.v1.payment_intents.retrieve(us_payment.payment_intent_id)
         self.assertEqual(list(intent.payment_method_types), ["card_present"])
+
+    def test_a_currency_the_reader_does_not_take_is_refused_before_stripe(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        wizard = self.register_wizard(
+            self.create_invoice(10.0, currency=eur), stripe_terminal_reader_id=self.reader
+        )
+        before = len(self.stripe_requests())
+        with self.assertRaisesRegex(UserError, "takes USD only"):
+            wizard.action_stripe_terminal_collect()
+        self.assertEqual(len(self.stripe_requests()), before)
+        self.assertFalse(self.env["stripe.terminal.payment"].search([]))
+
+    def test_an_intent_stripe_made_without_card_present_never_reaches_the_reader(self):
+        # allowed_payment_method_types drops silently what does not apply: a Canadian account
+        # whose card-present payments are not activated answers Interac only.
+        cad = self.env.ref("base.CAD")
+        cad.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": cad.id, "rate": 1.35, "company_id": self.company.id}
+        )
+        self.company.country_id = self.env.ref("base.ca")
+        self.use_fresh_account(country="CA")
+        self.simulator.configure_account(
+            self.secret_key, disabled_payment_method_types=["card_present"]
+        )
+        self.reader = self.create_reader(label="Toronto counter")
+        invoice = self.create_invoice(48.0, currency=cad)
+        payment = self.collect(invoice)
+        self.assertEqual(
+            (payment.state, payment.failure_code), ("canceled", "payment_method_type_unavailable")
+        )
+        self.assertIn("interac_present, not card_present", payment.failure_message)
+        paths = [entry["path"] for entry in self.stripe_requests()]
+        self.assertFalse([path for path in paths if path.endswith("/process_payment_intent")])
+        intent = self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id)
+        self.assertEqual(intent.status, "canceled")
+        self.assertFalse(self.env["stripe.terminal.payment.hold"].search([]), "the invoice is free")
+        # Nothing usable at all: Stripe refuses the intent, the overlay says why.
+        self.simulator.configure_account(
+            self.secret_key, disabled_payment_method_types=["card_present", "interac_present"]
+        )
+        refused = self.collect(self.create_invoice(20.0, currency=cad))
+        self.assertEqual(
+            (refused.state, refused.failure_code), ("error", "payment_method_type_unavailable")
+        )
+        self.assertIn("local currency", refused.failure_message)
 
     def test_a_card_charged_for_invoices_paid_meanwhile_is_booked_for_review(self):
         invoice = self.create_invoice(70.0)

@@ -114,6 +114,21 @@ class AccountPaymentRegister(models.TransientModel):
         reader = self.stripe_terminal_reader_id
         if not reader:
             raise UserError(_("Choose the reader that takes the payment."))
+        local_currency = reader._stripe_terminal_local_currency()
+        if local_currency and local_currency != self.currency_id:
+            raise UserError(
+                _(
+                    "The reader %(reader)s takes %(local)s only: Stripe Terminal accepts the "
+                    "local currency of the reader's country (%(country)s), and %(invoices)s is "
+                    "in %(currency)s. Register this payment on another journal, or collect it "
+                    "in %(local)s.",
+                    reader=reader.name,
+                    local=local_currency.name,
+                    country=reader.location_id.country_code or self.company_id.country_id.code,
+                    invoices=", ".join(self.line_ids.move_id.mapped("name")),
+                    currency=self.currency_id.name,
+                )
+            )
         provider = self.env["payment.provider"]._stripe_terminal_get_provider(self.company_id)
         if not provider:
             raise UserError(
