@@ -117,7 +117,7 @@ class StripeTerminalPayment(models.Model):
         if self.mode != const.MODE:
             return params
         # A keyed card is a card-not-present payment.
-        params["payment_method_types"] = ["card"]
+        params["allowed_payment_method_types"] = ["card"]
         # Keyed cards are saved by a SetupIntent (see the module's docstring), never by the
         # payment itself.
         params.pop("setup_future_usage", None)
@@ -129,6 +129,11 @@ class StripeTerminalPayment(models.Model):
             )
         return params
 
+    def _stripe_terminal_required_method_type(self):
+        return (
+            "card" if self.mode == const.MODE else super()._stripe_terminal_required_method_type()
+        )
+
     def _stripe_terminal_process_params(self):
         params = super()._stripe_terminal_process_params()
         if self.mode == const.MODE:
@@ -139,7 +144,7 @@ class StripeTerminalPayment(models.Model):
     def _moto_setup_intent_params(self):
         return {
             "customer": self.stripe_customer_id,
-            "payment_method_types": ["card"],
+            "allowed_payment_method_types": ["card"],
             "usage": "off_session",
             "description": _(
                 "Card for %(reference)s (invoices %(invoices)s)",
@@ -193,7 +198,11 @@ class StripeTerminalPayment(models.Model):
             self._moto_forget_keyed_card(client)
             self.write({"moto_step": "setup", "moto_setup_intent_id": False})
         if not self.moto_setup_intent_id:
-            self._moto_create_setup_intent(client)
+            setup = self._moto_create_setup_intent(client)
+            if self._stripe_terminal_refuse_unusable_intent(
+                setup, client, cancel_operation="setup_intents.cancel"
+            ):
+                return
         attempt = self.attempt_count + 1
         reader = client.call(
             "terminal.readers.process_setup_intent",
@@ -239,6 +248,7 @@ class StripeTerminalPayment(models.Model):
                 "state": "pending" if self.state == "draft" else self.state,
             }
         )
+        return setup
 
     def _moto_forget_keyed_card(self, client):
         """Detach a saved keyed card that did not pay: no card is kept that paid nothing."""
