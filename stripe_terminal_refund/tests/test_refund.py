@@ -388,18 +388,19 @@ class TestRefund(StripeTerminalRefundCase):
         self.env["res.currency.rate"].create(
             {"currency_id": eur.id, "rate": 0.5, "company_id": self.company.id}
         )
-        invoice = self.create_invoice(100.0)
-        payment = self.pay(self.collect(invoice, currency_id=eur))
-        self.assertEqual((payment.currency_id, payment.amount), (eur, 50.0))
+        # An invoice in euros, paid on the reader in its local dollars.
+        invoice = self.create_invoice(100.0, currency=eur)
+        payment = self.pay(self.collect(invoice, currency_id=self.currency))
+        self.assertEqual((payment.currency_id, payment.amount), (self.currency, 200.0))
         self.assertEqual(invoice.payment_state, "paid")
         credit_note = self.credit_note(invoice)
         wizard = self.refund_wizard(credit_note)
         self.assertEqual(wizard.terminal_payment_id, payment)
         self.assertEqual(wizard.amount, 0.0)
-        self.assertIn("was charged in EUR", wizard.warning)
+        self.assertIn("was charged in USD", wizard.warning)
         wizard.amount = 10.0
         requests = len(self.stripe_requests())
-        with self.assertRaisesRegex(UserError, "charged in EUR and .* is in USD"):
+        with self.assertRaisesRegex(UserError, "charged in USD and .* is in EUR"):
             wizard.action_confirm()
         self.assertEqual(len(self.stripe_requests()), requests)
 

@@ -1,6 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from unittest.mock import patch
-
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -14,20 +12,22 @@ class TestRefundOnReader(StripeTerminalRefundCase):
     """Interac (Canada) payments cannot be refunded online: the customer presents the card
     on a reader, which makes the refund (Stripe's `refund_payment` reader action)."""
 
+    def setUp(self):
+        super().setUp()
+        # Interac is Canadian: a Canadian company, Stripe account and reader, in CAD.
+        self.company.country_id = self.env.ref("base.ca")
+        self.cad = self.env.ref("base.CAD")
+        self.cad.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": self.cad.id, "rate": 1.35, "company_id": self.company.id}
+        )
+        self.use_fresh_account(country="CA")
+        self.reader = self.create_reader(label="Front desk")
+
     def interac_payment(self, amount=50.0):
-        """An invoice paid with an Interac card (the account addon's intent accepts Interac
-        here, as it would for a Canadian account)."""
-        payment_class = type(self.env["stripe.terminal.payment"])
-        original = payment_class._stripe_terminal_intent_params
-
-        def with_interac(payment):
-            params = original(payment)
-            params["allowed_payment_method_types"] = ["card_present", "interac_present"]
-            return params
-
-        invoice = self.create_invoice(amount)
-        with patch.object(payment_class, "_stripe_terminal_intent_params", with_interac):
-            payment = self.collect(invoice)
+        """An invoice paid with an Interac card."""
+        invoice = self.create_invoice(amount, currency=self.cad)
+        payment = self.collect(invoice)
         self.pay(payment, number=INTERAC, card_type="interac_present")
         self.assertEqual(payment.state, "done")
         self.assertEqual(payment.payment_method_type, "interac_present")
@@ -90,12 +90,22 @@ class TestRefundOnReader(StripeTerminalRefundCase):
         wizard.reader_id = False
         with self.assertRaisesRegex(UserError, "Interac payments can only be refunded on a reader"):
             wizard.action_confirm()
-        wizard.reader_id = self.reader
+        self.assertFalse(self.refund_requests())
+
+    def test_interac_refund_on_an_offline_reader_is_refused_by_the_reader(self):
+        """The reader's reported status lags (Stripe says not to block on it): the refund is
+        sent, the reader's own answer refuses it, and its amount is free again."""
+        invoice, payment = self.interac_payment(30.0)
+        credit_note = self.credit_note(invoice)
+        wizard = self.refund_wizard(credit_note)
         self.simulator.set_reader_online(self.reader.stripe_reader_id, False)
         with self.assertRaisesRegex(UserError, "offline"):
             wizard.action_confirm()
-        self.assertFalse(payment.refund_ids)
-        self.assertFalse(self.refund_requests())
+        self.env.invalidate_all()
+        self.assertEqual(len(self.refund_requests()), 1)
+        self.assertEqual(payment.refund_ids.state, "refused")
+        self.assertEqual(payment.refund_ids.failure_code, "terminal_reader_offline")
+        self.assertEqual(payment.refundable_amount, 30.0)
 
     def test_refund_made_on_the_reader_that_cannot_be_booked(self):
         """The journal lost its outgoing method while the customer held the card: the money is
