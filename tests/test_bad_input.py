@@ -91,22 +91,17 @@ def test_an_amount_the_currency_cannot_carry_is_refused(shop):
     shop.check()
 
 
-def test_a_currency_stripe_does_not_support(shop):
-    cup = activate_currency(shop, "CUP")
-    invoice = shop.invoice(100.0, currency=cup)
-    payment_id = shop.collect([invoice])
-    state = shop.overlay(payment_id, "action_stripe_terminal_state")
-    # Stripe refuses the PaymentIntent: nothing reaches the reader, the overlay says why.
-    assert state["state"] == "error"
-    assert state["message"]
-    assert not shop.stripe_objects("payment_intent")
-    assert all(
-        entry["status"] == 400
-        for entry in shop.stripe_requests()
-        if entry["path"] == "/v1/payment_intents"
-    )
-    assert shop.overlay(payment_id, "action_stripe_terminal_cancel")["state"] == "canceled"
-    assert shop.check() == {payment_id: "canceled"}
+def test_a_currency_the_reader_does_not_take_is_refused_before_stripe(shop):
+    # Terminal takes the local currency of the reader's country only (USD here), whether
+    # Stripe supports the currency elsewhere (EUR) or not at all (CUP).
+    for code in ("EUR", "CUP"):
+        invoice = shop.invoice(100.0, currency=activate_currency(shop, code))
+        before = len(shop.stripe_requests())
+        with pytest.raises(RpcError, match="takes USD only"):
+            shop.collect([invoice])
+        assert len(shop.stripe_requests()) == before
+    assert not shop.payment_ids()
+    shop.check()
 
 
 # === Invoices === #
