@@ -294,6 +294,37 @@ def test_customer_dedupe_primitives(stripe_account):
     assert [c.email for c in v1.customers.list().data] == ["john@example.com"]
 
 
+@pytest.mark.parametrize(
+    "params, param, code",
+    [
+        ({"email": "jane@example.com, john@example.com"}, "email", "email_invalid"),
+        ({"email": "Jane Doe <jane@example.com>"}, "email", "email_invalid"),
+        ({"email": "x" * 510 + "@example.com"}, "email", "invalid_request_error"),
+        ({"phone": "+1 555 555 0100 extension 1234"}, "phone", "invalid_request_error"),
+        ({"name": "N" * 257}, "name", "invalid_request_error"),
+    ],
+)
+def test_customer_fields_stripe_refuses(stripe_account, params, param, code):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_account.v1.customers.create(params)
+    error = raised.value.error
+    assert (raised.value.http_status, error.param) == (400, param)
+    assert (error.code or error.type) == code
+
+
+def test_intent_descriptions_are_at_most_1000_characters(stripe_account):
+    v1 = stripe_account.v1
+    params = {"amount": 1000, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
+    assert v1.payment_intents.create(dict(params, description="D" * 1000)).description
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        v1.payment_intents.create(dict(params, description="D" * 1001))
+    assert raised.value.error.param == "description"
+    with pytest.raises(stripe.InvalidRequestError):
+        v1.setup_intents.create(
+            {"allowed_payment_method_types": ["card"], "description": "D" * 1001}
+        )
+
+
 def test_payment_methods_attach_detach_and_list(stripe_account):
     v1 = stripe_account.v1
     customer = v1.customers.create({"email": "pm@example.com"})

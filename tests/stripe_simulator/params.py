@@ -11,6 +11,8 @@ empty string becomes ``None`` (for metadata, ``{}`` clears every key and a key
 with an empty value is removed, see ``merge_metadata``).
 """
 
+import re
+
 from . import errors
 
 
@@ -40,6 +42,21 @@ class Str(Spec):
             raise errors.invalid_request(
                 f"Invalid string: {value[:20]}...; must be at most {self.max_length} characters",
                 param=name,
+            )
+        return value
+
+
+class Email(Str):
+    """An email address: Stripe refuses a malformed one (``email_invalid``), such as a list of
+    addresses or a name with the address."""
+
+    _SHAPE = re.compile(r"^[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\"]+\.[^@\s,;<>()\[\]\".]+$")
+
+    def __call__(self, value, name):
+        value = super().__call__(value, name)
+        if value is not None and not self._SHAPE.match(value):
+            raise errors.invalid_request(
+                f"Invalid email address: {value}", code="email_invalid", param=name
             )
         return value
 

@@ -20,6 +20,7 @@ from .params import (
     SEARCH,
     Anything,
     Bool,
+    Email,
     Int,
     IntOrRange,
     ListOf,
@@ -36,7 +37,7 @@ _PI_WRITABLE = {
     "amount": Int(),
     "currency": Str(),
     "customer": Str(),
-    "description": Str(),
+    "description": Str(max_length=1000),
     "metadata": Map(),
     "payment_method": Str(),
     "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
@@ -133,7 +134,7 @@ PI_CANCEL = {
 CUSTOMER_FIELDS = {
     "address": ADDRESS,
     "description": Str(),
-    "email": Str(max_length=512),
+    "email": Email(max_length=512),
     "metadata": Map(),
     "name": Str(max_length=256),
     "phone": Str(max_length=20),
@@ -177,7 +178,7 @@ LOCATION_CREATE = dict(LOCATION_FIELDS, display_name=Str(required=True))
 
 SETUP_CREATE = {
     "customer": Str(),
-    "description": Str(),
+    "description": Str(max_length=1000),
     "metadata": Map(),
     "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
     "allowed_payment_method_types": METHOD_TYPES,
@@ -203,7 +204,7 @@ SETUP_CREATE = {
 SETUP_UPDATE = {
     "customer": Str(),
     "customer_account": Str(),
-    "description": Str(),
+    "description": Str(max_length=1000),
     "metadata": Map(),
     "payment_method": Str(),
     "payment_method_types": METHOD_TYPES,  # refused since 2026-09-30.endive (see versions)
