@@ -22,6 +22,7 @@ from odoo.addons.stripe_terminal_base import compat
 from odoo.addons.stripe_terminal_base import const as base_const
 from odoo.addons.stripe_terminal_base.amounts import from_stripe_amount
 from odoo.addons.stripe_terminal_base.errors import StripeTerminalError
+from odoo.addons.stripe_terminal_base.texts import join_within
 
 from .. import const
 
@@ -232,8 +233,8 @@ class StripeTerminalPayment(models.Model):
             # of these types that apply and answers them in payment_method_types.
             "allowed_payment_method_types": self._stripe_terminal_card_present_types(),
             "capture_method": "automatic",
-            "description": _(
-                "Invoices %(invoices)s", invoices=", ".join(self.invoice_ids.mapped("name"))
+            "description": self._stripe_terminal_description(
+                lambda invoices: _("Invoices %(invoices)s", invoices=invoices)
             ),
             "metadata": {
                 const.METADATA_PAYMENT: str(self.id),
@@ -249,6 +250,18 @@ class StripeTerminalPayment(models.Model):
         if self.save_card and self.stripe_customer_id:
             params["setup_future_usage"] = "off_session"
         return params
+
+    def _stripe_terminal_description(self, template):
+        """`template(invoices)` with the invoices' names, within Stripe's limit on a
+        description: a payment of many invoices names the first ones and counts the others
+        (the metadata and Odoo keep the full list)."""
+        room = base_const.DESCRIPTION_MAX_LENGTH - len(template(""))
+        names = join_within(
+            sorted(self.invoice_ids.mapped("name")),
+            room,
+            lambda count: _("and %(count)s more", count=count),
+        )
+        return template(names)[: base_const.DESCRIPTION_MAX_LENGTH]
 
     def _stripe_terminal_required_method_type(self):
         """The payment method type the PaymentIntent must offer for this payment to be taken

@@ -66,6 +66,21 @@ class TestCollect(StripeTerminalAccountCase):
         self.assertEqual(set(invoices.mapped("payment_state")), {"paid"})
         self.assertEqual(account_payment.amount, 75.5)
 
+    def test_a_payment_of_many_invoices_has_a_description_stripe_takes(self):
+        # Stripe refuses a description over 1,000 characters; 70 invoice names are longer.
+        invoices = self.env["account.move"]
+        for _index in range(70):
+            invoices |= self.create_invoice(1.0, post=False)
+        invoices.action_post()
+        payment = self.collect(invoices, group_payment=True)
+        self.assertEqual(payment.state, "pending", payment.failure_message)
+        intent = self.stripe.v1.payment_intents.retrieve(payment.payment_intent_id)
+        self.assertLessEqual(len(intent.description), 1000)
+        self.assertTrue(intent.description.startswith(f"Invoices {min(invoices.mapped('name'))}, "))
+        self.assertRegex(intent.description, r"and \d+ more$")
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
     def test_zero_decimal_currency(self):
         # Yen is Terminal's currency in Japan only: a Japanese Stripe account and location.
         self.use_fresh_account(country="JP")

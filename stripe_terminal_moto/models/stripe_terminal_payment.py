@@ -146,10 +146,12 @@ class StripeTerminalPayment(models.Model):
             "customer": self.stripe_customer_id,
             "allowed_payment_method_types": ["card"],
             "usage": "off_session",
-            "description": _(
-                "Card for %(reference)s (invoices %(invoices)s)",
-                reference=self.name,
-                invoices=", ".join(self.invoice_ids.mapped("name")),
+            "description": self._stripe_terminal_description(
+                lambda invoices: _(
+                    "Card for %(reference)s (invoices %(invoices)s)",
+                    reference=self.name,
+                    invoices=invoices,
+                )
             ),
             "metadata": {
                 account_const.METADATA_PAYMENT: str(self.id),
