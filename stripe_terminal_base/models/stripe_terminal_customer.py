@@ -125,17 +125,22 @@ class StripeTerminalCustomer(models.Model):
                 link._stripe_terminal_sync_details(client, partner, force=True)
             return customer_id
         params = self._stripe_terminal_customer_params(partner)
-        customer = client.call(
-            "customers.create",
-            params=params,
-            # A replacement for a deleted customer must not replay the creation of the old one.
-            idempotency_key=provider._stripe_terminal_idempotency_key(
-                "customer", provider.id, partner.id, self._fingerprint(partner), replaced
-            ),
+        fingerprint = self._fingerprint(partner)
+        # A replacement for a deleted customer must not replay the creation of the old one.
+        key = provider._stripe_terminal_idempotency_key(
+            "customer", provider.id, partner.id, fingerprint, replaced
         )
-        self._stripe_terminal_link(
-            partner, provider, customer["id"], fingerprint=self._fingerprint(partner)
-        )
+        try:
+            customer = client.call("customers.create", params=params, idempotency_key=key)
+        except StripeTerminalError as error:
+            if error.network or not set(params) - {"name", "metadata"}:
+                raise
+            # Stripe refused a detail (an email it finds malformed, say): the customer is made
+            # with the name alone, the payment goes on, the next change of the contact syncs.
+            _logger.warning("Stripe customer of %s: %s", partner.id, error.technical)
+            params = {"name": params["name"], "metadata": params["metadata"]}
+            customer = client.call("customers.create", params=params, idempotency_key=key + ":name")
+        self._stripe_terminal_link(partner, provider, customer["id"], fingerprint=fingerprint)
         return customer["id"]
 
     @api.model

@@ -97,3 +97,42 @@ class TestCustomers(StripeTerminalCase):
         second = self.customers._stripe_terminal_ensure(self.partner, other_provider)
         self.assertNotEqual(first, second)
         self.assertEqual(len(self.customers.search([("partner_id", "=", self.partner.id)])), 2)
+
+    def test_sends_one_normalised_email_and_a_phone_within_stripe_limits(self):
+        # Stripe takes one well-formed address and a phone of at most 20 characters.
+        self.partner.write(
+            {
+                "email": '"Jane Doe" <Jane@Example.com>, accounts@example.com',
+                "phone": "+44 20 7946 0958 12 34",
+            }
+        )
+        customer = self.stripe.v1.customers.retrieve(
+            self.customers._stripe_terminal_ensure(self.partner, self.provider)
+        )
+        self.assertEqual(customer.email, "jane@example.com")
+        self.assertEqual(customer.phone, "+4420794609581234")
+        # A phone that cannot fit is left out rather than refused.
+        self.partner.phone = "+1 555 555 0100 extension 4321"
+        self.customers._stripe_terminal_ensure(self.partner, self.provider)
+        self.assertFalse(self.stripe.v1.customers.retrieve(customer.id).phone)
+
+    def test_a_detail_stripe_refuses_never_stops_the_customer(self):
+        # Odoo takes an address without a dot in its domain; Stripe does not.
+        self.partner.email = "jane@localhost"
+        customer_id = self.customers._stripe_terminal_ensure(self.partner, self.provider)
+        customer = self.stripe.v1.customers.retrieve(customer_id)
+        self.assertEqual(customer.name, "Jane Doe")
+        self.assertFalse(customer.email)
+        self.assertEqual(customer.metadata[const.METADATA_PARTNER], str(self.partner.id))
+        refused = [
+            entry
+            for entry in self.stripe_requests()
+            if entry["path"] == "/v1/customers" and entry["status"] == 400
+        ]
+        self.assertEqual(len(refused), 1)
+        # A later refused update keeps the customer and what Stripe had.
+        self.partner.write({"name": "Jane Smith", "email": "jane.smith@localhost"})
+        self.assertEqual(
+            self.customers._stripe_terminal_ensure(self.partner, self.provider), customer_id
+        )
+        self.assertEqual(self.stripe.v1.customers.retrieve(customer_id).name, "Jane Doe")
