@@ -99,6 +99,14 @@ SPECIAL_ANSWERS = {
         {"type": "invalid_request_error", "param": "currency", "message": "Invalid currency: xyz."},
     ),
 }
+# Codes Stripe sends with another HTTP status than 400. stripe-python keeps `code` on the
+# exception for 400, 402 and 404 answers only: these must be read from the error object.
+CODE_STATUSES = {
+    "api_key_expired": 401,
+    "resource_missing": 404,
+    "idempotency_key_in_use": 409,
+    "lock_timeout": 429,
+}
 # Keys the suite raises itself (no Stripe answer carries them).
 LOCAL_KEYS = {
     "api_connection_error",
@@ -121,7 +129,8 @@ def answer_for(key):
         }
     if key in CARD_CODES:
         return 402, {"type": "card_error", "code": key, "message": "Card error."}
-    return 400, {"type": "invalid_request_error", "code": key, "message": f"Error {key}."}
+    status = CODE_STATUSES.get(key, 400)
+    return status, {"type": "invalid_request_error", "code": key, "message": f"Error {key}."}
 
 
 @tagged("post_install", "-at_install")
@@ -169,6 +178,18 @@ class TestErrorsOverHttp(StripeTerminalCase):
                 self.assertEqual(error.key, key)
                 self.assertEqual(error.user_message(), str(info.message))
                 self.assertNotIn(self.secret_key, error.technical)
+
+    def test_codes_of_every_http_status_are_read_from_the_error_object(self):
+        for key, status in CODE_STATUSES.items():
+            with self.subTest(key=key):
+                error = self.raised(key)
+                self.assertEqual(error.key, key)
+                self.assertIn(f"http={status}", error.technical)
+
+    def test_a_request_still_running_on_stripe_has_an_unknown_outcome(self):
+        # 409 idempotency_key_in_use: Stripe may still apply it; never a refusal.
+        self.assertTrue(self.raised("idempotency_key_in_use").network)
+        self.assertFalse(self.raised("resource_missing").network)
 
     def test_local_keys_have_their_own_raisers(self):
         # The keys no Stripe answer carries are produced by the suite's own checks; each is
