@@ -301,6 +301,44 @@ class TestRefund(StripeTerminalRefundCase):
         self.assertEqual(len(notes), 1)
         self.assertFalse(payment.refund_ids.filtered(lambda r: r.origin == "stripe"))
 
+    def test_a_refund_still_running_on_stripe_is_not_refused(self):
+        """409 idempotency_key_in_use (the same request is still being processed on Stripe,
+        also after the SDK's retries): Stripe may yet make the refund, so its amount stays
+        reserved, and Check with Stripe settles it once the request is done."""
+        invoice, payment = self.paid_invoice(60.0)
+        credit_note = self.credit_note(invoice)
+        self.simulator.inject_fault(
+            "error",
+            count=3,
+            path="^/v1/refunds$",
+            method="POST",
+            status=409,
+            error={
+                "type": "invalid_request_error",
+                "code": "idempotency_key_in_use",
+                "message": "There is currently another in-progress request using this "
+                "Idempotent Key (that probably means you submitted twice, and the other request "
+                "is still going through).",
+            },
+        )
+        with self.assertRaisesRegex(UserError, "still working on the same request"):
+            self.refund_wizard(credit_note).action_confirm()
+        self.env.invalidate_all()
+        running = payment.refund_ids
+        self.assertEqual(running.state, "draft")
+        self.assertEqual(running.failure_code, "idempotency_key_in_use")
+        self.assertEqual(payment.refundable_amount, 0.0, "its amount stays reserved")
+        with self.assertRaisesRegex(UserError, "left to refund"):
+            self.refund_wizard(credit_note, amount=10.0).action_confirm()
+        self.assertEqual(len(self.refund_requests()), 3)
+        # The other request has finished meanwhile: Check sends the same key, and Stripe
+        # answers with the one refund.
+        self.simulator.clear_faults()
+        running.with_user(self.accountant).action_stripe_terminal_check()
+        self.env.invalidate_all()
+        self.assert_refunded(running, credit_note, 60.0)
+        self.assertEqual(len(self.stripe_refunds(payment)), 1)
+
     def test_the_sweep_sends_again_a_refund_that_never_reached_stripe(self):
         invoice, payment = self.paid_invoice(40.0)
         credit_note = self.credit_note(invoice)
