@@ -164,6 +164,10 @@ def check_demo_data(session, records, simulator_url):
         )
         assert invoice["state"] == "posted" and invoice["payment_state"] == "not_paid", key
         assert (invoice["currency_id"][1], invoice["amount_residual"]) == (currency, amount), key
+    # Terminal takes the local currency only: Register Payment explains it before any reader
+    # is used (the demo's description says so).
+    with pytest.raises(RuntimeError, match="takes USD only"):
+        session.collect(records["invoice_kiyomi_shelves"])
 
     token = session.read(
         "payment.token",
