@@ -679,7 +679,10 @@ class StripeTerminalRefund(models.Model):
         data_object = event["data"]["object"]
         event_type = event["type"]
         if event_type == "charge.refunded":
-            for refund_obj in (data_object.get("refunds") or {}).get("data") or []:
+            # Since API version 2022-11-15 a charge no longer carries its refunds: ask Stripe
+            # for them (their own events may be late or lost).
+            client = provider._stripe_terminal_client()
+            for refund_obj in client.list_all("refunds.list", params={"charge": data_object["id"]}):
                 self._stripe_terminal_sync(refund_obj, provider)
         elif event_type.startswith("terminal.reader."):
             action = data_object.get("action") or {}

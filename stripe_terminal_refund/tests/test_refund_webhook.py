@@ -87,3 +87,19 @@ class TestRefundWebhook(StripeTerminalRefundCase):
         self.assertEqual(refund.state, "succeeded")
         self.assertEqual(len(credit_note.message_ids), messages)
         self.assertEqual(len(payment.refund_ids), 1, "no refund recorded twice")
+
+    def test_charge_refunded_alone_tells_of_a_refund_made_in_the_dashboard(self):
+        """Only charge.refunded arrives (the refund.* events were lost): since 2022-11-15 the
+        charge no longer carries its refunds, so Odoo asks Stripe for them."""
+        invoice, payment = self.paid_invoice(80.0)
+        self.stripe.v1.refunds.create({"payment_intent": payment.payment_intent_id, "amount": 2500})
+        self.simulator.discard_held_webhooks()
+        event = self.stripe.v1.events.list({"type": "charge.refunded"}).data[0].to_dict()
+        self.assertNotIn("refunds", event["data"]["object"])
+        self.assertEqual(self.post_webhook(event).status_code, 200)
+        self.env.invalidate_all()
+        outside = payment.refund_ids
+        self.assertEqual(
+            (outside.origin, outside.amount, outside.state), ("stripe", 25.0, "succeeded")
+        )
+        self.assertEqual(payment.refundable_amount, 55.0)
