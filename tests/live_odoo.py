@@ -293,6 +293,9 @@ class SimulatorProcess:
     def set_reader_reported_status(self, reader_id, status):
         return self.control("POST", f"readers/{reader_id}/reported_status", {"status": status})
 
+    def set_reader_software(self, reader_id, version):
+        return self.control("POST", f"readers/{reader_id}/software", {"version": version})
+
     def expire_reader_action(self, reader_id):
         return self.control("POST", f"readers/{reader_id}/expire_action", {})
 

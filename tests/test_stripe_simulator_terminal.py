@@ -125,6 +125,26 @@ DECLINE_CARDS = [
 ]
 
 
+def test_readers_older_than_2_42_leave_api_error_null(simulator, stripe_account):
+    reader = stripe_account.reader()
+    simulator.set_reader_software(reader.id, "2.41.3.0")
+    intent = stripe_account.intent()
+    stripe_account.process(reader.id, intent.id)
+    action = stripe_account.present(reader.id, "4000000000009987").action
+    assert (action.status, action.failure_code, action.api_error) == (
+        "failed",
+        "card_declined",
+        None,
+    )
+    # The precise reason is still on the PaymentIntent.
+    error = stripe_account.v1.payment_intents.retrieve(intent.id).last_payment_error
+    assert (error.code, error.decline_code) == ("card_declined", "lost_card")
+    simulator.set_reader_software(reader.id, "2.42.0.0")
+    stripe_account.process(reader.id, intent.id)
+    action = stripe_account.present(reader.id, "4000000000009987").action
+    assert action.api_error.decline_code == "lost_card"
+
+
 @pytest.mark.parametrize("number, code, decline_code", DECLINE_CARDS)
 def test_decline_cards_fail_the_action_and_return_the_intent(
     stripe_account, number, code, decline_code

@@ -79,6 +79,8 @@ DEVICE_TYPES = frozenset(
     }
 )
 SOFTWARE_VERSION = "2.42.1.0"  # >= 2.42: readers that fill action.api_error
+# Stripe: "api_error" of a reader action is always null on reader software older than 2.42.
+API_ERROR_SINCE = (2, 42)
 
 
 # Locations ----------------------------------------------------------------------
@@ -293,7 +295,7 @@ def _finish(ctx, reader, *, failure_code=None, failure_message=None, api_error=N
         status="failed" if failure_code else "succeeded",
         failure_code=failure_code,
         failure_message=failure_message,
-        api_error=api_error,
+        api_error=api_error if fills_api_error(reader) else None,
     )
     ctx.account.remember(reader["id"], run=None)
     ctx.emit(
@@ -352,6 +354,27 @@ def set_online(ctx, reader, online):
         reader["last_seen_at"] = ids.now_ms()
     else:
         _stop_timer(ctx, reader)
+
+
+def fills_api_error(reader):
+    """Whether the reader's software reports a failed action's error in `api_error`."""
+    version = reader.get("device_sw_version")
+    if not version:
+        return True
+    parts = []
+    for part in version.split(".")[:2]:
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts) >= API_ERROR_SINCE
+
+
+def set_software_version(ctx, reader, version):
+    """The reader's software (`device_sw_version`): before 2.42 its failed actions carry no
+    `api_error`, only `failure_code` and `failure_message`."""
+    if reader["device_type"] in SDK_ONLY_DEVICES:
+        raise errors.invalid_request("This reader's software is reported by the Terminal SDK.")
+    reader["device_sw_version"] = version
 
 
 def set_reported_status(ctx, reader, status):

@@ -45,6 +45,11 @@ _ROUTES = [
     ),
     (
         "POST",
+        r"readers/(?P<reader>[^/]+)/software",
+        lambda sim, a, b, q: sim.set_reader_software(a["reader"], b["version"]),
+    ),
+    (
+        "POST",
         r"readers/(?P<reader>[^/]+)/expire_action",
         lambda sim, a, b, q: sim.expire_reader_action(a["reader"]),
     ),

@@ -224,6 +224,14 @@ class StripeSimulator:
             api_terminal.set_reported_status(ctx, reader, status)
             return objects.snapshot(reader)
 
+    def set_reader_software(self, reader_id, version):
+        """Give the reader another software version ("2.41.0.0": failed actions without
+        `api_error`, as Stripe's readers before 2.42)."""
+        with self.lock:
+            ctx, reader = self._reader_context(reader_id)
+            api_terminal.set_software_version(ctx, reader, version)
+            return objects.snapshot(reader)
+
     def expire_reader_action(self, reader_id):
         """Fail the in-progress action as if nobody presented a card in time."""
         with self.lock:
