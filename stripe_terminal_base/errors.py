@@ -113,9 +113,16 @@ class StripeTerminalError(Exception):
         )
 
     @classmethod
-    def from_reader_action(cls, action):
-        """Build from a failed reader action (a dict), preferring its `api_error` when present."""
+    def from_reader_action(cls, action, last_error=None):
+        """Build from a failed reader action (a dict), preferring its `api_error` when present.
+
+        Readers on software older than 2.42 always leave `api_error` null: for a decline, the
+        precise reason (a lost card is not to be presented again) is then the intent's
+        `last_error` (`last_payment_error` or `last_setup_error`, a dict), which Stripe
+        updates with each failed attempt."""
         api_error = action.get("api_error") or {}
+        if not api_error and action.get("failure_code") == "card_declined":
+            api_error = last_error or {}
         code = api_error.get("code") or action.get("failure_code") or "api_error"
         return cls(
             code,

@@ -129,6 +129,24 @@ class TestFlows(StripeTerminalAccountCase):
                 self.assertEqual(invoice.payment_state, "not_paid")
                 payment.with_user(self.accountant).action_stripe_terminal_cancel()
 
+    def test_declines_on_a_reader_older_than_2_42_are_explained_from_the_intent(self):
+        # Such readers leave the action's api_error null: the PaymentIntent says why.
+        self.simulator.set_reader_software(self.reader.stripe_reader_id, "2.41.3.0")
+        self.set_auto_retries(2)
+        payment = self.pay(self.collect(self.create_invoice(40.0)), "4000000000009987")
+        self.assertEqual((payment.state, payment.failure_code), ("declined", "lost_card"))
+        self.assertEqual(payment.attempt_count, 1, "a lost card is not asked for again")
+        reader = self.stripe.v1.terminal.readers.retrieve(self.reader.stripe_reader_id)
+        self.assertEqual(reader.action.status, "failed")
+        state = payment.with_user(self.accountant).action_stripe_terminal_state()
+        self.assertEqual(state["message"], str(base_const.ERRORS["lost_card"].message))
+        payment.with_user(self.accountant).action_stripe_terminal_cancel()
+        # A decline another card may follow is presented again, with its reason.
+        payment = self.pay(self.collect(self.create_invoice(41.0)), "4000000000009995")
+        self.assertEqual((payment.stage, payment.failure_code), ("retrying", "insufficient_funds"))
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
     def test_amount_based_declines(self):
         self.set_auto_retries(0)
         for amount, key in (

@@ -363,7 +363,9 @@ class StripeTerminalPayment(models.Model):
                 self._set(stage="waiting_card")
             return
         if ours and action.get("status") == base_const.ACTION_FAILED:
-            self._stripe_terminal_attempt_failed(StripeTerminalError.from_reader_action(action))
+            self._stripe_terminal_attempt_failed(
+                StripeTerminalError.from_reader_action(action, last_error=error)
+            )
             return
         if error and self.stage in ("waiting_card", "processing", "checking"):
             self._stripe_terminal_attempt_failed(
