@@ -314,7 +314,7 @@ class TestRefund(StripeTerminalRefundCase):
             method="POST",
             status=409,
             error={
-                "type": "invalid_request_error",
+                "type": "idempotency_error",
                 "code": "idempotency_key_in_use",
                 "message": "There is currently another in-progress request using this "
                 "Idempotent Key (that probably means you submitted twice, and the other request "
