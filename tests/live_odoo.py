@@ -296,6 +296,12 @@ class SimulatorProcess:
     def set_reader_software(self, reader_id, version):
         return self.control("POST", f"readers/{reader_id}/software", {"version": version})
 
+    def time_out_next_reader_action(self, reader_id):
+        return self.control("POST", f"readers/{reader_id}/time_out_next_action", {})
+
+    def hold_reader_busy(self, reader_id, count=1):
+        return self.control("POST", f"readers/{reader_id}/hold_busy", {"count": count})
+
     def expire_reader_action(self, reader_id):
         return self.control("POST", f"readers/{reader_id}/expire_action", {})
 

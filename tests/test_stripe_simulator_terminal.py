@@ -620,3 +620,28 @@ def test_a_reader_status_that_lags_does_not_decide_what_the_reader_takes(simulat
     with pytest.raises(stripe.InvalidRequestError) as caught:
         stripe_account.process(reader.id, stripe_account.intent(1000).id)
     assert caught.value.code == "terminal_reader_offline"
+
+
+def test_a_timed_out_action_may_still_be_on_the_reader(simulator, stripe_account):
+    reader = stripe_account.reader()
+    intent = stripe_account.intent(1000)
+    simulator.time_out_next_reader_action(reader.id)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_account.process(reader.id, intent.id)
+    assert caught.value.error.code == "terminal_reader_timeout"
+    # The reader got it all the same: it waits for the card, and takes it.
+    shown = stripe_account.v1.terminal.readers.retrieve(reader.id).action
+    assert (shown.status, shown.process_payment_intent.payment_intent) == ("in_progress", intent.id)
+    stripe_account.present(reader.id)
+    assert stripe_account.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+
+
+def test_a_reader_held_busy_refuses_the_next_actions(simulator, stripe_account):
+    reader = stripe_account.reader()
+    intent = stripe_account.intent(1000)
+    simulator.hold_reader_busy(reader.id, count=2)
+    for _attempt in range(2):
+        with pytest.raises(stripe.InvalidRequestError) as caught:
+            stripe_account.process(reader.id, intent.id)
+        assert caught.value.error.code == "terminal_reader_busy"
+    assert stripe_account.process(reader.id, intent.id).action.status == "in_progress"

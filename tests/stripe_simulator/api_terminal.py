@@ -248,8 +248,12 @@ def _check_reachable(ctx, reader):
         )
 
 
-def _check_idle(reader):
-    if in_progress(reader):
+def _check_idle(ctx, reader):
+    busy_for = ctx.account.secret(reader["id"], "busy_for", 0)
+    if busy_for:
+        # Still busy with the last card (being authorised, or still inserted).
+        ctx.account.remember(reader["id"], busy_for=busy_for - 1)
+    if busy_for or in_progress(reader):
         raise errors.invalid_request(
             "Reader is currently busy processing another request. Please "
             "cancel the current action or wait for it to complete before "
@@ -268,6 +272,26 @@ def _start(ctx, reader, action_type, payload, **run):
         sim.action_timeout_seconds, _expire_later(ctx.background(), reader["id"], sequence)
     )
     ctx.account.remember(reader["id"], run=run)
+    if ctx.account.secret(reader["id"], "time_out_next"):
+        # The reader got the action, Stripe's answer says it did not hear back in time.
+        ctx.account.remember(reader["id"], time_out_next=False)
+        raise errors.invalid_request(
+            "There was a timeout while communicating with the reader. Please check the "
+            "reader's status before retrying your request.",
+            code="terminal_reader_timeout",
+        )
+
+
+def time_out_next_action(ctx, reader):
+    """The next action sent to the reader reaches it, but Stripe answers
+    `terminal_reader_timeout` (Stripe: the reader may have received the action)."""
+    ctx.account.remember(reader["id"], time_out_next=True)
+
+
+def hold_busy(ctx, reader, count):
+    """The next `count` actions are refused with `terminal_reader_busy`, as while the reader
+    is still busy with the last card (authorising it, or waiting for it to be removed)."""
+    ctx.account.remember(reader["id"], busy_for=int(count))
 
 
 def _expire_later(ctx, reader_id, sequence):
@@ -450,7 +474,7 @@ def _check_moto_device(reader, moto):
 def _action_reader(ctx, reader_id):
     reader = _reader(ctx, reader_id)
     _check_reachable(ctx, reader)
-    _check_idle(reader)
+    _check_idle(ctx, reader)
     return reader
 
 

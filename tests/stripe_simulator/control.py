@@ -50,6 +50,16 @@ _ROUTES = [
     ),
     (
         "POST",
+        r"readers/(?P<reader>[^/]+)/time_out_next_action",
+        lambda sim, a, b, q: sim.time_out_next_reader_action(a["reader"]),
+    ),
+    (
+        "POST",
+        r"readers/(?P<reader>[^/]+)/hold_busy",
+        lambda sim, a, b, q: sim.hold_reader_busy(a["reader"], b.get("count", 1)),
+    ),
+    (
+        "POST",
         r"readers/(?P<reader>[^/]+)/expire_action",
         lambda sim, a, b, q: sim.expire_reader_action(a["reader"]),
     ),

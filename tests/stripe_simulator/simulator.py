@@ -232,6 +232,19 @@ class StripeSimulator:
             api_terminal.set_software_version(ctx, reader, version)
             return objects.snapshot(reader)
 
+    def time_out_next_reader_action(self, reader_id):
+        """The next action sent to the reader reaches it, but the API answers 400
+        `terminal_reader_timeout`."""
+        with self.lock:
+            ctx, reader = self._reader_context(reader_id)
+            api_terminal.time_out_next_action(ctx, reader)
+
+    def hold_reader_busy(self, reader_id, count=1):
+        """The next `count` actions sent to the reader get 400 `terminal_reader_busy`."""
+        with self.lock:
+            ctx, reader = self._reader_context(reader_id)
+            api_terminal.hold_busy(ctx, reader, count)
+
     def expire_reader_action(self, reader_id):
         """Fail the in-progress action as if nobody presented a card in time."""
         with self.lock:
