@@ -230,8 +230,9 @@ MINIMUM_AMOUNTS = {
 # === Errors === #
 
 # Codes after which Stripe may still apply the request: the answer says nothing of its outcome
-# (a 409 while a request with the same idempotency key is still running on Stripe).
-OUTCOME_UNKNOWN_CODES = ("idempotency_key_in_use",)
+# (a 409 while a request with the same idempotency key is still running on Stripe; a reader
+# that did not answer in time, which Stripe says may have received the action).
+OUTCOME_UNKNOWN_CODES = ("idempotency_key_in_use", "terminal_reader_timeout")
 
 # What an accountant is told for each Stripe error or decline code. `retry_card` says whether the
 # customer may simply present another card (the same PaymentIntent is reused); `category` groups

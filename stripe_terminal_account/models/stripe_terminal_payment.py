@@ -101,6 +101,12 @@ class StripeTerminalPayment(models.Model):
     charge_id = fields.Char(readonly=True, copy=False)
     attempt_count = fields.Integer(string="Attempts", readonly=True, copy=False)
     auto_retries_left = fields.Integer(readonly=True, copy=False)
+    reader_push_due = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The automatic new attempt after a decline is owed: the reader was still busy "
+        "with the card. The next refresh sends the payment to the reader again.",
+    )
     failure_code = fields.Char(readonly=True, copy=False)
     failure_message = fields.Char(readonly=True, copy=False)
     card_brand = fields.Char(readonly=True, copy=False)
@@ -263,6 +269,11 @@ class StripeTerminalPayment(models.Model):
         )
         return template(names)[: base_const.DESCRIPTION_MAX_LENGTH]
 
+    def _stripe_terminal_reader_intents(self):
+        """Ids of the intents this payment may have on its reader (MOTO adds its
+        SetupIntent)."""
+        return tuple(filter(None, [self.payment_intent_id]))
+
     def _stripe_terminal_required_method_type(self):
         """The payment method type the PaymentIntent must offer for this payment to be taken
         (MOTO: a keyed `card`)."""
@@ -387,6 +398,7 @@ class StripeTerminalPayment(models.Model):
             last_stripe_check=fields.Datetime.now(),
             failure_code=False,
             failure_message=False,
+            reader_push_due=False,
         )
         if attempt > 1:
             # The first push needs no message: it is the payment itself.
@@ -543,6 +555,11 @@ class StripeTerminalPayment(models.Model):
         action_intent = (action.get("process_payment_intent") or {}).get("payment_intent")
         ours = action_intent == self.payment_intent_id
         error = intent.get("last_payment_error")
+        if self.reader_push_due and not (
+            ours and action.get("status") == base_const.ACTION_IN_PROGRESS
+        ):
+            self._stripe_terminal_push_due()
+            return
         if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
             if reader.get("status") == "offline":
                 # Stripe keeps the action; the reader may come back and finish it.
@@ -552,9 +569,12 @@ class StripeTerminalPayment(models.Model):
                 self._set(stage="waiting_card")
             return
         if ours and action.get("status") == base_const.ACTION_FAILED:
-            self._stripe_terminal_attempt_failed(
-                StripeTerminalError.from_reader_action(action, last_error=error)
-            )
+            # Only a payment waiting on the reader learns of its failure; a declined or failed
+            # payment already recorded it (the reader keeps showing the last action).
+            if self.state == "pending":
+                self._stripe_terminal_attempt_failed(
+                    StripeTerminalError.from_reader_action(action, last_error=error)
+                )
             return
         if error and self.stage in ("waiting_card", "processing", "checking"):
             self._stripe_terminal_attempt_failed(
@@ -602,12 +622,32 @@ class StripeTerminalPayment(models.Model):
             try:
                 self._stripe_terminal_push(self._client())
             except StripeTerminalError as push_error:
-                self._stripe_terminal_start_failed(push_error)
+                if push_error.code != "terminal_reader_busy":
+                    self._stripe_terminal_start_failed(push_error)
+                    return
+                # Still busy with the declined card (authorising it, or waiting for it to be
+                # removed): the next refresh sends the payment again.
+                _logger.info("Stripe Terminal payment %s: reader busy, new attempt owed", self.name)
+                self._set(**dict(values, stage="retrying", reader_push_due=True))
                 return
             # Keep the decline visible while the reader waits for another card.
             self._set(stage="retrying", failure_code=error.key, failure_message=message)
             return
         self._set(**values)
+
+    def _stripe_terminal_push_due(self):
+        """Send the new attempt a busy reader refused after a decline; still busy, it stays
+        owed for the next refresh (the accountant can Retry or Cancel meanwhile)."""
+        failure = {"failure_code": self.failure_code, "failure_message": self.failure_message}
+        try:
+            self._stripe_terminal_push(self._client())
+        except StripeTerminalError as error:
+            if error.code == "terminal_reader_busy":
+                return
+            self.reader_push_due = False
+            self._stripe_terminal_start_failed(error)
+            return
+        self._set(stage="retrying", **failure)
 
     def _stripe_terminal_finalize(self, intent, charge):
         """Record the successful card payment: post an account.payment and reconcile it with
@@ -875,13 +915,31 @@ class StripeTerminalPayment(models.Model):
                 return self._stripe_terminal_overlay_state()
             if self.state not in ("declined", "error"):
                 raise UserError(_("%(ref)s cannot be retried now.", ref=self.name))
+            own_intents = self._stripe_terminal_reader_intents()
             try:
-                self.reader_id._stripe_terminal_preflight(self.company_id, moto=self.mode == "moto")
+                stripe_reader = self.reader_id._stripe_terminal_preflight(
+                    self.company_id, moto=self.mode == "moto", own_intents=own_intents
+                )
             except UserError as error:
                 self._set(state="error", stage="error", failure_message=str(error))
                 self._message_log(body=escape(_("Retry refused: %(message)s", message=str(error))))
                 return self._stripe_terminal_overlay_state()
-            self.write({"auto_retries_left": self._default_auto_retries()})
+            action = stripe_reader.get("action") or {}
+            if action.get("status") == base_const.ACTION_IN_PROGRESS:
+                # This payment's own action (an answer that timed out, though the reader got
+                # it): follow it rather than send it again onto a busy reader.
+                self._set(
+                    state="pending",
+                    stage="waiting_card",
+                    failure_code=False,
+                    failure_message=False,
+                    reader_push_due=False,
+                )
+                self._message_log(body=escape(_("The reader already shows this payment.")))
+                return self._stripe_terminal_overlay_state()
+            self.write(
+                {"auto_retries_left": self._default_auto_retries(), "reader_push_due": False}
+            )
             self._stripe_terminal_start()
         return self._stripe_terminal_overlay_state()
 

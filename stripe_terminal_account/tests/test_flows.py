@@ -147,6 +147,87 @@ class TestFlows(StripeTerminalAccountCase):
         self.pay(payment)
         self.assert_paid_once(payment)
 
+    def test_a_declined_payment_refreshed_again_changes_nothing(self):
+        self.set_auto_retries(0)
+        payment = self.pay(self.collect(self.create_invoice(40.0)), "4000000000000002")
+        self.assertEqual(payment.state, "declined")
+        messages = len(payment.message_ids)
+        for _round in range(2):
+            payment._stripe_terminal_refresh(force=True)
+        self.assertEqual((payment.state, payment.attempt_count), ("declined", 1))
+        self.assertEqual(len(payment.message_ids), messages)
+
+    def test_a_push_that_timed_out_but_reached_the_reader_is_followed(self):
+        # Stripe: after terminal_reader_timeout the reader may have received the action.
+        self.simulator.time_out_next_reader_action(self.reader.stripe_reader_id)
+        payment = self.collect(self.create_invoice(40.0))
+        self.assertEqual(payment.state, "pending", "not refused: the outcome is unknown")
+        self.assertEqual(payment.failure_code, "terminal_reader_timeout")
+        payment._stripe_terminal_refresh(force=True)
+        self.assertEqual(payment.stage, "waiting_card", "the reader shows the payment")
+        self.pay(payment)
+        self.assert_paid_once(payment)
+        pushes = [
+            entry
+            for entry in self.stripe_requests()
+            if entry["path"].endswith("/process_payment_intent")
+        ]
+        self.assertEqual(len(pushes), 1)
+
+    def test_retry_finds_its_own_action_on_the_reader(self):
+        # A Retry whose push timed out, though the reader got it: the next Retry does not
+        # push again onto a reader busy with this very payment, it follows it.
+        self.set_auto_retries(0)
+        payment = self.pay(self.collect(self.create_invoice(40.0)), "4000000000000002")
+        self.simulator.time_out_next_reader_action(self.reader.stripe_reader_id)
+        payment.with_user(self.accountant).action_stripe_terminal_retry()
+        payment.write({"state": "error", "stage": "timed_out"})  # as after a lost refresh
+        state = payment.with_user(self.accountant).action_stripe_terminal_retry()
+        self.assertEqual((state["state"], state["stage"]), ("pending", "waiting_card"))
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
+    def test_the_automatic_new_attempt_survives_a_busy_reader(self):
+        # After a decline the reader may still be busy with the card (being removed): the
+        # payment is offered again once the reader takes it.
+        self.set_auto_retries(1)
+        payment = self.collect(self.create_invoice(40.0))
+        self.simulator.hold_reader_busy(self.reader.stripe_reader_id, count=1)
+        self.pay(payment, "4000000000009995")
+        busy = [
+            entry
+            for entry in self.stripe_requests()
+            if entry["path"].endswith("/process_payment_intent")
+            and entry["error_code"] == "terminal_reader_busy"
+        ]
+        self.assertEqual(len(busy), 1, "the first new attempt met a busy reader")
+        # The decline's other webhook or the next refresh sends it again.
+        payment._stripe_terminal_refresh(force=True)
+        self.assertEqual((payment.state, payment.stage), ("pending", "retrying"))
+        self.assertEqual(payment.failure_code, "insufficient_funds")
+        self.assertFalse(payment.reader_push_due)
+        reader = self.stripe.v1.terminal.readers.retrieve(self.reader.stripe_reader_id)
+        self.assertEqual(
+            (reader.action.status, reader.action.process_payment_intent.payment_intent),
+            ("in_progress", payment.payment_intent_id),
+        )
+        self.pay(payment)
+        self.assert_paid_once(payment)
+
+    def test_a_reader_that_stays_busy_leaves_the_new_attempt_owed(self):
+        self.set_auto_retries(1)
+        payment = self.collect(self.create_invoice(40.0))
+        self.simulator.hold_reader_busy(self.reader.stripe_reader_id, count=10)
+        self.pay(payment, "4000000000009995")
+        payment._stripe_terminal_refresh(force=True)
+        self.assertEqual((payment.state, payment.stage), ("declined", "retrying"))
+        self.assertTrue(payment.reader_push_due)
+        state = payment.with_user(self.accountant).action_stripe_terminal_state()
+        self.assertIn("insufficient funds", state["message"])
+        self.assertTrue(state["can_retry"] and state["can_cancel"])
+        payment.with_user(self.accountant).action_stripe_terminal_cancel()
+        self.assertEqual(payment.state, "canceled")
+
     def test_amount_based_declines(self):
         self.set_auto_retries(0)
         for amount, key in (

@@ -182,7 +182,15 @@ class StripeTerminalReader(models.Model):
             )
         return error.user_message()
 
-    def _stripe_terminal_preflight(self, company, moto=False):
+    @api.model
+    def _stripe_terminal_action_intent(self, action):
+        """The PaymentIntent or SetupIntent id a reader action (a dict) is for, else None."""
+        action = action or {}
+        return (action.get("process_payment_intent") or {}).get("payment_intent") or (
+            action.get("process_setup_intent") or {}
+        ).get("setup_intent")
+
+    def _stripe_terminal_preflight(self, company, moto=False, own_intents=()):
         """Check the reader can take a payment for `company` right now.
 
         Local checks first (no request when they fail), then one request to Stripe: the reader
@@ -190,6 +198,9 @@ class StripeTerminalReader(models.Model):
         from the reader, which lags behind (Stripe advises against blocking payments on it);
         a reader that is really offline refuses the payment itself, with its own error.
         Returns Stripe's reader (a dict).
+
+        An action in progress for one of `own_intents` (PaymentIntent or SetupIntent ids) is
+        the caller's own, not another payment's: the reader is not refused for it.
 
         :raise UserError: with the reason, in the accountant's words.
         """
@@ -229,7 +240,8 @@ class StripeTerminalReader(models.Model):
             _logger.warning("Stripe Terminal pre-flight: %s", error.technical)
             raise UserError(self._preflight_message(error)) from error
         action = stripe_reader.get("action") or {}
-        if action.get("status") == const.ACTION_IN_PROGRESS:
+        theirs = self._stripe_terminal_action_intent(action) not in own_intents
+        if action.get("status") == const.ACTION_IN_PROGRESS and theirs:
             raise UserError(
                 _(
                     "The reader %(reader)s is busy with another action (%(action)s). Wait until "

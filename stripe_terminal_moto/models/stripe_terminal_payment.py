@@ -129,6 +129,11 @@ class StripeTerminalPayment(models.Model):
             )
         return params
 
+    def _stripe_terminal_reader_intents(self):
+        return super()._stripe_terminal_reader_intents() + tuple(
+            filter(None, [self.moto_setup_intent_id])
+        )
+
     def _stripe_terminal_required_method_type(self):
         return (
             "card" if self.mode == const.MODE else super()._stripe_terminal_required_method_type()

@@ -6,8 +6,10 @@ from odoo.exceptions import UserError
 class StripeTerminalReader(models.Model):
     _inherit = "stripe.terminal.reader"
 
-    def _stripe_terminal_preflight(self, company, moto=False):
-        stripe_reader = super()._stripe_terminal_preflight(company, moto=moto)
+    def _stripe_terminal_preflight(self, company, moto=False, own_intents=()):
+        stripe_reader = super()._stripe_terminal_preflight(
+            company, moto=moto, own_intents=own_intents
+        )
         # The pre-flight refreshed the device type from Stripe: a reader replaced on Stripe by
         # one without MOTO (same id, another device) is refused before anything is created.
         if moto and not self.supports_moto:
