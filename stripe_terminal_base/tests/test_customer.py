@@ -136,3 +136,14 @@ class TestCustomers(StripeTerminalCase):
             self.customers._stripe_terminal_ensure(self.partner, self.provider), customer_id
         )
         self.assertEqual(self.stripe.v1.customers.retrieve(customer_id).name, "Jane Doe")
+
+    def test_renamed_and_renamed_back_the_customer_is_updated_each_time(self):
+        customer_id = self.customers._stripe_terminal_ensure(self.partner, self.provider)
+        for name in ("Jane Smith", "Jane Doe", "Jane Smith"):
+            self.partner.name = name
+            self.customers._stripe_terminal_ensure(self.partner, self.provider)
+            self.assertEqual(self.stripe.v1.customers.retrieve(customer_id).name, name)
+        path = f"/v1/customers/{customer_id}"
+        updates = [e for e in self.stripe_requests() if (e["method"], e["path"]) == ("POST", path)]
+        self.assertEqual(len(updates), 3)
+        self.assertFalse([e for e in updates if e["replayed"]], "no earlier answer replayed")

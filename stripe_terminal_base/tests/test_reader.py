@@ -35,6 +35,23 @@ class TestReaders(StripeTerminalCase):
         self.assertTrue(reader.location_id.stripe_location_id.startswith("tml_"))
         self.assertEqual(reader.location_id.country_code, self.company.country_id.code)
 
+    def test_register_wizard_makes_the_location_again_after_the_address_is_fixed(self):
+        # The first click made a location at the wrong address, then the code was refused;
+        # with the address fixed, the same wizard must make a new location, not replay the
+        # first one (Stripe replays an idempotency key's first answer for 24 hours).
+        self.company.write({"street": "5 Rue Neuve", "city": "Lyon", "zip": "69001"})
+        wizard = self.register_wizard("Back office", "not-a-real-code")
+        with self.assertRaisesRegex(UserError, "registration code"):
+            wizard.action_register()
+        self.company.street = "7 Rue Neuve"
+        wizard.registration_code = "simulated-wpe"
+        reader = self.env["stripe.terminal.reader"].browse(wizard.action_register()["res_id"])
+        location = self.stripe.v1.terminal.locations.retrieve(reader.location_id.stripe_location_id)
+        self.assertEqual(location.address.line1, "7 Rue Neuve")
+        # Clicked again with the same address: the location made then is found, not a third.
+        replayed = [e for e in self.stripe_requests() if e["replayed"]]
+        self.assertFalse(replayed)
+
     def test_register_wizard_explains_a_wrong_code(self):
         wizard = self.register_wizard("Typo", "not-a-real-code", location=self.location)
         with self.assertRaisesRegex(UserError, "registration code"):

@@ -2,6 +2,7 @@
 import time
 from unittest.mock import MagicMock, patch
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -136,3 +137,54 @@ class TestWebhook(StripeTerminalCase):
         self.deliver_webhooks()
         self.assertEqual(self.handler.call_count, 1)
         self.assertTrue(self.events.search([("object_id", "=", intent.id)]))
+
+    def test_an_event_in_another_api_version_is_read_in_ours(self):
+        """An endpoint made by hand in Stripe's Dashboard sends the account's version: Odoo
+        asks Stripe for the object again and says so on the provider."""
+        intent = self.stripe.v1.payment_intents.create(
+            {"amount": 1500, "currency": "usd", "allowed_payment_method_types": ["card_present"]}
+        )
+        event = make_event("evt_old_version", object_id=intent.id)
+        event["api_version"] = "2024-06-20"
+        self.assertEqual(self.post_webhook(event).status_code, 200)
+        dispatched_event, _provider = self.handler.call_args.args
+        self.assertEqual(dispatched_event["data"]["object"]["status"], "requires_payment_method")
+        self.assertEqual(dispatched_event["data"]["object"]["amount"], 1500)
+        self.env.invalidate_all()
+        self.assertEqual(self.provider.stripe_terminal_webhook_api_version, "2024-06-20")
+        # Events in Odoo's version again (the endpoint was made anew): the warning goes.
+        self.assertEqual(self.post_webhook(make_event("evt_our_version")).status_code, 200)
+        self.env.invalidate_all()
+        self.assertFalse(self.provider.stripe_terminal_webhook_api_version)
+
+    def test_the_webhook_button_makes_a_new_endpoint_each_time(self):
+        provider = self.provider
+        provider.action_stripe_terminal_create_webhook()
+        endpoints = self.stripe.v1.webhook_endpoints.list().data
+        self.assertEqual(len(endpoints), 1)
+        self.assertEqual(endpoints[0].api_version, "2026-10-28.endive")
+        first_secret = provider.sudo().stripe_terminal_webhook_secret
+        # Deleted on Stripe, made again from Odoo: a new endpoint, not the old answer replayed
+        # with a secret no endpoint signs with any more.
+        self.stripe.v1.webhook_endpoints.delete(endpoints[0].id)
+        provider.action_stripe_terminal_create_webhook()
+        endpoints = self.stripe.v1.webhook_endpoints.list().data
+        self.assertEqual(len(endpoints), 1)
+        second_secret = provider.sudo().stripe_terminal_webhook_secret
+        self.assertNotEqual(first_secret, second_secret)
+        # Made again while it exists (its secret lost in Odoo): replaced, still one.
+        provider.action_stripe_terminal_create_webhook()
+        self.assertEqual(len(self.stripe.v1.webhook_endpoints.list().data), 1)
+        self.assertNotEqual(provider.sudo().stripe_terminal_webhook_secret, second_secret)
+
+    def test_an_endpoint_made_in_the_dashboard_in_another_version_is_explained(self):
+        self.stripe.v1.webhook_endpoints.create(
+            {
+                "url": self.provider.stripe_terminal_webhook_url,
+                "enabled_events": ["*"],
+                "api_version": "2025-03-31.basil",
+            }
+        )
+        with self.assertRaisesRegex(UserError, "2025-03-31.basil.*Delete that endpoint"):
+            self.provider.action_stripe_terminal_create_webhook()
+        self.assertEqual(len(self.stripe.v1.webhook_endpoints.list().data), 1, "left as it was")
