@@ -302,6 +302,9 @@ class SimulatorProcess:
     def hold_reader_busy(self, reader_id, count=1):
         return self.control("POST", f"readers/{reader_id}/hold_busy", {"count": count})
 
+    def advance_idempotency_clock(self, seconds):
+        return self.control("POST", "idempotency/advance", {"seconds": seconds})
+
     def expire_reader_action(self, reader_id):
         return self.control("POST", f"readers/{reader_id}/expire_action", {})
 

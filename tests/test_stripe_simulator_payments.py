@@ -325,6 +325,18 @@ def test_intent_descriptions_are_at_most_1000_characters(stripe_account):
         )
 
 
+def test_search_lags_behind_writes_where_lists_do_not(simulator, stripe_account):
+    v1 = stripe_account.v1
+    simulator.configure_account(stripe_account.key, search_lag_seconds=3600)
+    customer = v1.customers.create({"name": "Fresh", "metadata": {"odoo_partner_id": "9"}})
+    query = {"query": "metadata['odoo_partner_id']:'9'"}
+    assert v1.customers.search(query).data == []
+    assert [c.id for c in v1.customers.list().data] == [customer.id]
+    assert v1.customers.retrieve(customer.id).name == "Fresh"
+    simulator.configure_account(stripe_account.key, search_lag_seconds=0)
+    assert [c.id for c in v1.customers.search(query).data] == [customer.id]
+
+
 def test_payment_methods_attach_detach_and_list(stripe_account):
     v1 = stripe_account.v1
     customer = v1.customers.create({"email": "pm@example.com"})

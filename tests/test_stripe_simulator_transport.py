@@ -159,6 +159,31 @@ def test_errors_from_execution_are_replayed_too(stripe_account):
     assert v1.customers.create({"name": "ok"}, {"idempotency_key": "cus-1"}).name == "ok"
 
 
+def test_a_500_after_execution_started_is_replayed_under_its_key(simulator):
+    account = StripeAccount(simulator, retries=2)
+    simulator.inject_fault("stored_500", path=r"^/v1/customers$", method="POST")
+    with pytest.raises(stripe.APIError) as excinfo:
+        account.v1.customers.create({"name": "Unlucky"}, {"idempotency_key": "cus-500"})
+    assert excinfo.value.http_status == 500
+    log = [e for e in account.requests() if e["path"] == "/v1/customers"]
+    # The SDK's retries share the key and get the stored 500; nothing was made.
+    assert [(e["status"], e["replayed"]) for e in log] == [(500, False), (500, True), (500, True)]
+    assert account.objects("customer") == []
+    with pytest.raises(stripe.APIError):
+        account.v1.customers.create({"name": "Unlucky"}, {"idempotency_key": "cus-500"})
+    assert account.v1.customers.create({"name": "Lucky"}, {"idempotency_key": "cus-new"}).id
+
+
+def test_keys_older_than_24_hours_run_as_new_requests(simulator, stripe_account):
+    v1 = stripe_account.v1
+    first = v1.customers.create({"name": "Day one"}, {"idempotency_key": "daily"})
+    simulator.advance_idempotency_clock(23 * 3600)
+    assert v1.customers.create({"name": "Day one"}, {"idempotency_key": "daily"}).id == first.id
+    simulator.advance_idempotency_clock(3600)
+    second = v1.customers.create({"name": "Day two"}, {"idempotency_key": "daily"})
+    assert second.id != first.id and second.name == "Day two"
+
+
 def test_concurrent_requests_with_one_key_conflict(simulator, stripe_account):
     simulator.set_latency(300)
     results = []

@@ -50,6 +50,7 @@ def update_customer(ctx, params, customer):
             obj["invoice_settings"]["default_payment_method"] = default_pm
         elif name in obj:
             obj[name] = value
+    ctx.account.written(customer)
     ctx.emit("customer.updated", obj, previous)
     return queries.render(ctx.account, obj, params.get("expand"))
 

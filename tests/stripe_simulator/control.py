@@ -69,6 +69,11 @@ _ROUTES = [
         lambda sim, a, b, q: sim.customer_cancel(a["reader"]),
     ),
     ("POST", r"refunds/(?P<refund>[^/]+)/fail", lambda sim, a, b, q: sim.fail_refund(a["refund"])),
+    (
+        "POST",
+        r"idempotency/advance",
+        lambda sim, a, b, q: sim.advance_idempotency_clock(b["seconds"]),
+    ),
     ("GET", r"faults", lambda sim, a, b, q: sim.pending_faults()),
     ("POST", r"faults", lambda sim, a, b, q: sim.inject_fault(**b)),
     ("DELETE", r"faults", lambda sim, a, b, q: sim.clear_faults()),

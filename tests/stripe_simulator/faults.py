@@ -8,6 +8,9 @@ Kinds:
 - ``drop``: close the connection without an answer.  With ``after_apply=True``
   the request is applied first and its answer stored for idempotent replay --
   the case where the client can't know whether Stripe did it;
+- ``stored_500``: the request starts executing and fails with Stripe's 500,
+  which Stripe saves under the idempotency key: a retry with the same key gets
+  the same 500 again (``Idempotent-Replayed: true``), a new key runs anew;
 - ``error``: answer a Stripe error of the caller's choosing (``status`` and
   ``error``: the error object's fields) without applying the request, for the
   errors a simulated account cannot provoke (a reader's hardware fault, say).
@@ -16,7 +19,7 @@ Kinds:
 import re
 import threading
 
-KINDS = ("http_500", "http_429", "drop", "error")
+KINDS = ("http_500", "http_429", "drop", "error", "stored_500")
 
 
 class Fault:

@@ -122,7 +122,9 @@ class Gateway:
                     decline_code=error.pop("decline_code", None),
                     extra=error or None,
                 )
-            if not fault.after_apply:
+            if fault.kind == "stored_500" and not key:
+                raise errors.api_error()
+            if fault.kind != "stored_500" and not fault.after_apply:
                 return DROP
         route, arguments = routes.match(method, path)
         if route is None:
@@ -133,7 +135,7 @@ class Gateway:
                 entry["replayed"] = True
                 return (
                     DROP
-                    if fault
+                    if fault and fault.kind == "drop"
                     else Response(
                         stored.status,
                         stored.body,
@@ -150,7 +152,11 @@ class Gateway:
             if key:
                 sim.idempotency.abandon(api_key, key)  # never started executing
             raise
-        response = self._execute(route, arguments, params, api_key, key, version, request_id)
+        if fault and fault.kind == "stored_500":
+            error = errors.api_error()
+            response = Response(error.status, error.body(request_id), error.headers)
+        else:
+            response = self._execute(route, arguments, params, api_key, key, version, request_id)
         if key:
             sim.idempotency.finish(
                 api_key,
@@ -159,7 +165,7 @@ class Gateway:
             )
         if response.status >= 400:
             entry["error_code"] = response.body["error"].get("code")
-        return DROP if fault else response
+        return DROP if fault and fault.kind == "drop" else response
 
     def _execute(self, route, arguments, params, api_key, key, version, request_id):
         sim = self.sim

@@ -189,7 +189,7 @@ def search(account, items, params, fields, resource, url):
     found = [
         obj
         for obj in reversed(items)
-        if combine(_clause_matches(obj, clause) for clause in clauses)
+        if account.searchable(obj) and combine(_clause_matches(obj, clause) for clause in clauses)
     ]
     limit = params.get("limit") or 10
     start = 0

@@ -127,11 +127,13 @@ class StripeSimulator:
         country=None,
         default_api_version=None,
         disabled_payment_method_types=None,
+        search_lag_seconds=None,
     ):
         """Per-account webhook endpoint, MOTO switch, country (two letters: Terminal takes its
         local currency only), default API version (what a request without Stripe-Version
         and an endpoint made in the Dashboard get) and payment method types not activated on
-        the account. None leaves a value as is."""
+        the account, and the seconds before a write shows in search. None leaves a value as
+        is."""
         with self.lock:
             account = self.registry.account(api_key)
             if country is not None:
@@ -142,6 +144,8 @@ class StripeSimulator:
                 account.default_api_version = default_api_version
             if disabled_payment_method_types is not None:
                 account.disabled_payment_method_types = list(disabled_payment_method_types)
+            if search_lag_seconds is not None:
+                account.search_lag_seconds = float(search_lag_seconds)
             if webhook_url is not None:
                 account.webhook_url = webhook_url
                 account.webhook_secret = (
@@ -158,6 +162,7 @@ class StripeSimulator:
                 "country": account.country,
                 "default_api_version": api_events.account_version(account),
                 "disabled_payment_method_types": account.disabled_payment_method_types,
+                "search_lag_seconds": account.search_lag_seconds,
             }
 
     def moto_enabled_for(self, account):
@@ -286,6 +291,11 @@ class StripeSimulator:
         self, kind, count=1, path=None, method=None, after_apply=False, status=None, error=None
     ):
         return self.faults.add(kind, count, path, method, after_apply, status, error)
+
+    def advance_idempotency_clock(self, seconds):
+        """Move the idempotency keys' clock forward: keys past 24 hours are forgotten, and a
+        request sent again with one runs as a new request (as on Stripe)."""
+        self.idempotency.advance(seconds)
 
     def clear_faults(self):
         self.faults.clear()

@@ -7,6 +7,8 @@ payment method came from).  The registry also remembers which account owns
 each object ID, so control calls can address a reader or a refund by ID alone.
 """
 
+import time
+
 from . import errors, ids
 
 KINDS = (
@@ -55,13 +57,25 @@ class Account:
         # Payment method types not activated on the account: allowed_payment_method_types
         # drops them as it drops those that do not apply.
         self.disabled_payment_method_types = []
+        # Seconds before a write shows in search (Stripe: under a minute, up to an hour
+        # during outages); lists and retrieves are always up to date.
+        self.search_lag_seconds = 0
 
     def add(self, obj, **hidden):
         self.objects[obj["object"]][obj["id"]] = obj
         self._owners[obj["id"]] = self
-        if hidden:
-            self.hidden[obj["id"]] = hidden
+        self.hidden[obj["id"]] = dict(hidden, written_at=time.time())
         return obj
+
+    def written(self, object_id):
+        """Note a write of the object: search sees it only after the lag."""
+        self.remember(object_id, written_at=time.time())
+
+    def searchable(self, obj):
+        if not self.search_lag_seconds:
+            return True
+        written_at = self.secret(obj["id"], "written_at", 0)
+        return written_at <= time.time() - self.search_lag_seconds
 
     def get(self, kind, object_id, param="id"):
         obj = self.objects[kind].get(object_id) if isinstance(object_id, str) else None
