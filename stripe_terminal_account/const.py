@@ -82,6 +82,8 @@ BUS_NOTIFICATION_TYPE = "stripe_terminal/status"
 
 # Seconds between two Stripe checks of one payment from the overlay's refresh.
 REFRESH_INTERVAL = 2
+# New idempotency keys tried for a PaymentIntent creation whose key holds a stored 5xx.
+INTENT_KEY_RENEWALS = 2
 # Seconds without news after which the sweep asks Stripe about a payment.
 SWEEP_MIN_AGE = 60
 # Minutes during which a PaymentIntent recovered after a lost answer is still sent to the reader.

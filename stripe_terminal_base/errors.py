@@ -34,6 +34,7 @@ class StripeTerminalError(Exception):
         payment_intent=None,
         param=None,
         network=False,
+        replayed=False,
     ):
         super().__init__(technical or code)
         self.code = code or "api_error"
@@ -46,6 +47,14 @@ class StripeTerminalError(Exception):
         # True when the request may have reached Stripe without an answer coming back: the
         # caller must look at Stripe's state before doing anything else.
         self.network = network
+        # Stripe answered with the answer it stored for this idempotency key.
+        self.replayed = replayed
+
+    @property
+    def stored_failure(self):
+        """A 5xx Stripe stored under the key once the request had started: every retry with
+        that key gets it again, so only a new key (after looking for the object) can go on."""
+        return self.replayed and (self.http_status or 0) >= 500
 
     @property
     def key(self):
@@ -110,6 +119,7 @@ class StripeTerminalError(Exception):
             network=name == "APIConnectionError"
             or status >= 500
             or code in const.OUTCOME_UNKNOWN_CODES,
+            replayed=_replayed(getattr(error, "headers", None)),
         )
 
     @classmethod
@@ -131,6 +141,13 @@ class StripeTerminalError(Exception):
             f"{action.get('failure_code')} {action.get('failure_message')!r}",
             payment_intent=api_error.get("payment_intent"),
         )
+
+
+def _replayed(headers):
+    return any(
+        name.lower() == "idempotent-replayed" and str(value).lower() == "true"
+        for name, value in (headers or {}).items()
+    )
 
 
 def _field(error_object, name):

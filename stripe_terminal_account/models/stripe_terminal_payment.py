@@ -354,12 +354,39 @@ class StripeTerminalPayment(models.Model):
         self.message_post(body=message)
         return True
 
+    def _stripe_terminal_search_intent(self, client):
+        """This payment's PaymentIntent found by the metadata Odoo wrote (Stripe's search
+        lags behind writes by up to a minute), or None."""
+        query = (
+            f"metadata['{const.METADATA_PAYMENT}']:'{self.id}' AND "
+            f"metadata['{base_const.METADATA_DATABASE}']:'"
+            f"{self.env['stripe.terminal.customer']._stripe_terminal_database_tag()}'"
+        )
+        found = client.call("payment_intents.search", params={"query": query})["data"]
+        return found[0] if found else None
+
     def _stripe_terminal_create_intent(self, client):
+        """Create the PaymentIntent, once: the same key each time, except after a 5xx Stripe
+        stored under it (replayed to every retry), when the intent is looked for, then made
+        under the next key of a short, fixed series (so that a retry lands on the same one)."""
+        for renewal in range(const.INTENT_KEY_RENEWALS + 1):
+            key = self._key("intent", "renewed", renewal) if renewal else self._key("intent")
+            try:
+                return self._stripe_terminal_create_intent_with(client, key)
+            except StripeTerminalError as error:
+                if not error.stored_failure or renewal == const.INTENT_KEY_RENEWALS:
+                    raise
+                _logger.warning("Stripe Terminal payment %s: %s", self.name, error.technical)
+                found = self._stripe_terminal_search_intent(client)
+                if found:
+                    return found
+
+    def _stripe_terminal_create_intent_with(self, client, key):
         try:
             return client.call(
                 "payment_intents.create",
                 params=self._stripe_terminal_intent_params(),
-                idempotency_key=self._key("intent"),
+                idempotency_key=key,
             )
         except StripeTerminalError as error:
             if error.code == "resource_missing" and error.param == "customer":
@@ -477,12 +504,7 @@ class StripeTerminalPayment(models.Model):
         parameters: Stripe returns the intent it created, if any) and send it to the reader."""
         if self.create_date < fields.Datetime.now() - timedelta(hours=23):
             # Idempotency keys live 24 hours on Stripe: search by our metadata instead.
-            query = (
-                f"metadata['{const.METADATA_PAYMENT}']:'{self.id}' AND "
-                f"metadata['{base_const.METADATA_DATABASE}']:'"
-                f"{self.env['stripe.terminal.customer']._stripe_terminal_database_tag()}'"
-            )
-            found = client.call("payment_intents.search", params={"query": query})["data"]
+            found = self._stripe_terminal_search_intent(client)
             if not found:
                 self._set(state="canceled", stage="canceled")
                 self._message_log(
@@ -491,7 +513,7 @@ class StripeTerminalPayment(models.Model):
                     )
                 )
                 return
-            intent = found[0]
+            intent = found
         else:
             if not self.stripe_customer_id:
                 self.stripe_customer_id = self.env[

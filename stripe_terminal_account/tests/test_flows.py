@@ -228,6 +228,25 @@ class TestFlows(StripeTerminalAccountCase):
         payment.with_user(self.accountant).action_stripe_terminal_cancel()
         self.assertEqual(payment.state, "canceled")
 
+    def test_a_stored_500_on_the_intent_creation_does_not_stick_the_payment(self):
+        # Stripe saves a 500 once the request started: the same key gets it again, so the
+        # creation is looked up, then made with a new key.
+        self.simulator.inject_fault("stored_500", path="^/v1/payment_intents$", method="POST")
+        payment = self.collect(self.create_invoice(40.0))
+        self.assertEqual((payment.state, payment.stage), ("pending", "waiting_card"))
+        creations = [
+            entry
+            for entry in self.stripe_requests()
+            if (entry["method"], entry["path"]) == ("POST", "/v1/payment_intents")
+        ]
+        self.assertEqual([entry["status"] for entry in creations][-1], 200)
+        self.assertEqual(len({entry["idempotency_key"] for entry in creations}), 2)
+        # A later refresh lands on the same intent (the same series of keys).
+        payment._stripe_terminal_refresh(force=True)
+        self.pay(payment)
+        self.assert_paid_once(payment)
+        self.assertEqual(len(self.simulator.account_objects(self.secret_key, "payment_intent")), 1)
+
     def test_amount_based_declines(self):
         self.set_auto_retries(0)
         for amount, key in (

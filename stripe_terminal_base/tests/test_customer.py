@@ -147,3 +147,14 @@ class TestCustomers(StripeTerminalCase):
         updates = [e for e in self.stripe_requests() if (e["method"], e["path"]) == ("POST", path)]
         self.assertEqual(len(updates), 3)
         self.assertFalse([e for e in updates if e["replayed"]], "no earlier answer replayed")
+
+    def test_a_lost_link_finds_the_customer_even_before_search_shows_it(self):
+        # Stripe's search lags behind writes (under a minute, up to an hour): the creation's
+        # own idempotency key answers with the customer made a moment ago.
+        self.simulator.configure_account(self.secret_key, search_lag_seconds=3600)
+        customer_id = self.customers._stripe_terminal_ensure(self.partner, self.provider)
+        self.customers.search([("partner_id", "=", self.partner.id)]).unlink()
+        self.assertEqual(
+            self.customers._stripe_terminal_ensure(self.partner, self.provider), customer_id
+        )
+        self.assertEqual(len(self.stripe_customers()), 1)
