@@ -887,12 +887,21 @@ def cmd_quicktest(args):
     return subprocess.run([str(c) for c in pytest_args], cwd=REPO, env=env, check=False).returncode
 
 
+def cmd_stripe_check(args):
+    """The Stripe-facing scenarios against Stripe's test mode (tools/stripe_check.py): no
+    Odoo database, no simulator; the virtualenv gives stripe-python and the addons' core."""
+    prepare()
+    command = [str(venv_python()), str(REPO / "tools" / "stripe_check.py"), *args]
+    return subprocess.run(command, cwd=REPO, check=False).returncode
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "test": cmd_test,
     "lint": cmd_lint,
     "env": cmd_env,
     "quicktest": cmd_quicktest,
+    "stripe-check": cmd_stripe_check,
 }
 
 
