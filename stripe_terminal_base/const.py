@@ -680,3 +680,4 @@ ERRORS = {
 
 # Message for an error code the table does not know (the code is added for support).
 UNKNOWN_ERROR_MESSAGE = _lt("Stripe refused the request (%(code)s).")
+UNKNOWN_ERROR_STRIPE_MESSAGE = _lt("Stripe refused the request (%(code)s): %(message)s")

@@ -35,6 +35,7 @@ class StripeTerminalError(Exception):
         param=None,
         network=False,
         replayed=False,
+        stripe_message=None,
     ):
         super().__init__(technical or code)
         self.code = code or "api_error"
@@ -49,6 +50,9 @@ class StripeTerminalError(Exception):
         self.network = network
         # Stripe answered with the answer it stored for this idempotency key.
         self.replayed = replayed
+        # Stripe's own words, shown for a code the table does not know (a new code, or an
+        # answer whose shape Stripe does not document).
+        self.stripe_message = stripe_message
 
     @property
     def stored_failure(self):
@@ -75,6 +79,11 @@ class StripeTerminalError(Exception):
         """The accountant's message, translated in the caller's language."""
         if self.info:
             return str(self.info.message)
+        if self.stripe_message:
+            return str(const.UNKNOWN_ERROR_STRIPE_MESSAGE) % {
+                "code": self.key,
+                "message": self.stripe_message,
+            }
         return str(const.UNKNOWN_ERROR_MESSAGE) % {"code": self.key}
 
     def __str__(self):
@@ -120,6 +129,7 @@ class StripeTerminalError(Exception):
             or status >= 500
             or code in const.OUTCOME_UNKNOWN_CODES,
             replayed=_replayed(getattr(error, "headers", None)),
+            stripe_message=_field(error_object, "message") or getattr(error, "user_message", None),
         )
 
     @classmethod
@@ -140,6 +150,7 @@ class StripeTerminalError(Exception):
             technical=f"reader action {action.get('type')} failed: "
             f"{action.get('failure_code')} {action.get('failure_message')!r}",
             payment_intent=api_error.get("payment_intent"),
+            stripe_message=api_error.get("message") or action.get("failure_message"),
         )
 
 

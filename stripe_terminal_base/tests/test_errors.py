@@ -191,6 +191,36 @@ class TestErrorsOverHttp(StripeTerminalCase):
         self.assertTrue(self.raised("idempotency_key_in_use").network)
         self.assertFalse(self.raised("resource_missing").network)
 
+    def test_a_code_the_table_does_not_know_shows_stripes_own_words(self):
+        self.simulator.inject_fault(
+            "error",
+            count=1,
+            path="/v1/terminal/readers",
+            status=400,
+            error={
+                "type": "invalid_request_error",
+                "code": "terminal_reader_new_thing",
+                "message": "The reader needs a software update first.",
+            },
+        )
+        with self.assertRaises(StripeTerminalError) as caught:
+            self.client().call("terminal.readers.list")
+        message = caught.exception.user_message()
+        self.assertIn("terminal_reader_new_thing", message)
+        self.assertIn("The reader needs a software update first.", message)
+        # A reader action's failure without a known code: the reader's own message.
+        action = {
+            "type": "process_payment_intent",
+            "status": "failed",
+            "failure_code": "reader_side_mystery",
+            "failure_message": "Something happened on the reader.",
+            "api_error": None,
+        }
+        self.assertIn(
+            "Something happened on the reader.",
+            StripeTerminalError.from_reader_action(action).user_message(),
+        )
+
     def test_local_keys_have_their_own_raisers(self):
         # The keys no Stripe answer carries are produced by the suite's own checks; each is
         # tested where it is raised (pre-flight, refunds); here: they exist in the table.
