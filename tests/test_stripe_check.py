@@ -2,15 +2,26 @@
 test mode, so the simulator agrees with what the check expects of Stripe."""
 # ruff: noqa: F811 - pytest fixtures are imported by name and taken as arguments
 
+import uuid
+
 import pytest
 
 from tests.stripe_check import SCENARIOS, Check, run
 from tests.stripe_simulator.testing import new_api_key, simulator  # noqa: F401 - fixture
 
 
+def simulated_check(simulator):
+    """A check on a new simulator account whose webhooks go to the check's receiver, as
+    `stripe listen --forward-to` would bring Stripe's."""
+    key, secret = new_api_key(), "whsec_" + uuid.uuid4().hex
+    check = Check(key, api_base=simulator.url, timeout=10, webhook_secret=secret)
+    simulator.configure_account(key, webhook_url=check.webhooks.url, webhook_secret=secret)
+    return check
+
+
 @pytest.fixture
 def check(simulator):
-    check = Check(new_api_key(), api_base=simulator.url, timeout=10)
+    check = simulated_check(simulator)
     check.setup()
     yield check
     check.teardown()
@@ -23,7 +34,7 @@ def test_scenario_passes_on_the_simulator(check, scenario):
 
 
 def test_the_run_cleans_up_and_reports_each_scenario(simulator):
-    check = Check(new_api_key(), api_base=simulator.url, timeout=10)
+    check = simulated_check(simulator)
     lines = []
     results = run(check, report=lines.append)
     assert set(results) == {s.__name__ for s in SCENARIOS}

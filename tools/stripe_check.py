@@ -34,6 +34,12 @@ def main(argv):
     parser.add_argument("--country", default="US", choices=sorted(LOCAL_CURRENCIES))
     parser.add_argument("--api-base", default=None, help="another API address (a simulator)")
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET"),
+        help="the signing secret `stripe listen` prints: webhooks are then received",
+    )
+    parser.add_argument("--webhook-port", type=int, default=8765)
     parser.add_argument("scenario", nargs="*", help="only these (default: all)")
     args = parser.parse_args(argv)
     unknown = set(args.scenario) - {s.__name__ for s in SCENARIOS}
@@ -41,8 +47,15 @@ def main(argv):
         print(f"stripe-check: no scenario {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     check = Check(
-        test_key(os.environ), api_base=args.api_base, country=args.country, timeout=args.timeout
+        test_key(os.environ),
+        api_base=args.api_base,
+        country=args.country,
+        timeout=args.timeout,
+        webhook_secret=args.webhook_secret,
+        port=args.webhook_port,
     )
+    if check.webhooks:
+        print(f"stripe-check: receiving webhooks on {check.webhooks.url}")
     results = run(check, names=args.scenario or None)
     failed = [name for name, (status, _detail) in results.items() if status == "failed"]
     print(f"stripe-check: {len(results) - len(failed)} passed, {len(failed)} failed")

@@ -16,6 +16,7 @@ import threading
 import time
 import types
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 BASE_ADDON = Path(__file__).resolve().parents[2] / "stripe_terminal_base"
@@ -52,11 +53,54 @@ def plain_core():
     )
 
 
+class WebhookReceiver:
+    """A local endpoint that takes Stripe's webhooks, as Odoo's route does: the signature is
+    verified with the addons' own `verify_webhook` and the signing secret; verified events are
+    kept, the others answered 400. Stripe reaches it through the Stripe CLI's forwarding
+    (`stripe listen --forward-to 127.0.0.1:<port>`) or a public URL that leads to it."""
+
+    def __init__(self, core, secret, port=0):
+        self.secret = secret
+        self.events = []
+        self.refused = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server API
+                payload = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    event = core.client.verify_webhook(
+                        payload, self.headers.get("Stripe-Signature", ""), receiver.secret
+                    )
+                except Exception:  # noqa: BLE001 - any bad signature or body
+                    receiver.refused += 1
+                    self.send_response(400)
+                else:
+                    receiver.events.append(event)
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Check:
     """One run: a client, the account's country, and the reader the scenarios share."""
 
-    def __init__(self, secret_key, api_base=None, country="US", timeout=60):
+    def __init__(
+        self, secret_key, api_base=None, country="US", timeout=60, webhook_secret=None, port=0
+    ):
         self.core = plain_core()
+        self.webhooks = WebhookReceiver(self.core, webhook_secret, port) if webhook_secret else None
         self.secret_key = secret_key
         self.client = self.core.client.StripeTerminalClient(secret_key, api_base=api_base)
         self.country = country.upper()
@@ -126,6 +170,8 @@ class Check:
             except self.core.errors.StripeTerminalError:
                 pass
         self._made = []
+        if self.webhooks:
+            self.webhooks.stop()
 
     def intent(self, amount=1500, types_=("card_present",), **values):
         intent = self.call(
@@ -332,6 +378,28 @@ def events_tell_what_happened(check):
 
     event = check.wait(event_of_the_payment, "the payment_intent.succeeded event")
     assert event["data"]["object"]["status"] == "succeeded"
+
+
+@scenario
+def webhooks_reach_odoo_signed(check):
+    if not check.webhooks:
+        return "no webhook forwarding given (--webhook-secret, see the README)"
+    paid = check.paid()
+
+    def delivered():
+        return next(
+            (
+                event
+                for event in check.webhooks.events
+                if event["type"] == "payment_intent.succeeded"
+                and event["data"]["object"]["id"] == paid["id"]
+            ),
+            None,
+        )
+
+    event = check.wait(delivered, "the payment_intent.succeeded webhook")
+    assert event["data"]["object"]["amount_received"] == 1500
+    assert check.webhooks.refused == 0, "a webhook failed Odoo's signature check"
 
 
 @scenario
