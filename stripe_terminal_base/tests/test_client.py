@@ -83,7 +83,7 @@ class TestClient(StripeTerminalCase):
     def test_a_slow_stripe_times_out(self):
         self.simulator.set_latency(1500)
         try:
-            with self.assertRaises(StripeTerminalError) as caught:
+            with self.exact_request_timeouts(), self.assertRaises(StripeTerminalError) as caught:
                 self.client(timeout=0.5, max_network_retries=0).call(
                     "terminal.readers.list", params={"limit": 1}
                 )
