@@ -1,12 +1,11 @@
 /** @odoo-module **/
 /* License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
 
-import {registry} from "@web/core/registry";
+import {addTestTour} from "@stripe_terminal_account/../tests/tours/tour_compat.esm";
 
 // From an open customer invoice to a paid one, through Register Payment and the overlay.
 // The test presents the card on the simulated reader when the reader is waiting.
-registry.category("web_tour.tours").add("stripe_terminal_collect_invoice", {
-    test: true,
+addTestTour("stripe_terminal_collect_invoice", {
     steps: () => [
         {
             content: "Register Payment on the invoice",
@@ -16,7 +15,7 @@ registry.category("web_tour.tours").add("stripe_terminal_collect_invoice", {
         {
             content: "Choose the Stripe journal",
             trigger: "div.o_field_widget[name='journal_id'] input",
-            run: "text Stripe",
+            run: "edit Stripe",
         },
         {
             content: "Pick it in the list",
@@ -24,17 +23,12 @@ registry.category("web_tour.tours").add("stripe_terminal_collect_invoice", {
             run: "click",
         },
         {
+            content: "The wizard offers the ways to collect on a reader",
+            trigger: "div.o_field_widget[name='stripe_terminal_mode']",
+        },
+        {
             content: "The reader of the user's preferences is proposed",
-            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input",
-            extra_trigger: "div.o_field_widget[name='stripe_terminal_mode']",
-            run: () => {
-                const input = document.querySelector(
-                    "div.o_field_widget[name='stripe_terminal_reader_id'] input"
-                );
-                if (input.value !== "Front desk") {
-                    throw new Error(`Expected the default reader, got "${input.value}"`);
-                }
-            },
+            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Front desk')",
         },
         {
             content: "Collect on the reader",
@@ -42,22 +36,22 @@ registry.category("web_tour.tours").add("stripe_terminal_collect_invoice", {
             run: "click",
         },
         {
+            content: "The overlay names the reader",
+            trigger: ".o_stripe_terminal_overlay .o_stp_reader:contains('Front desk')",
+        },
+        {
             content: "The overlay shows the amount and waits for the card",
             trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
-            extra_trigger: ".o_stripe_terminal_overlay .o_stp_reader:contains('Front desk')",
-            isCheck: true,
         },
         {
             content: "The card is approved",
             trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='approved']",
             timeout: 20000,
-            isCheck: true,
         },
         {
             content: "Back on the invoice, which is paid",
             trigger: ".o_form_view .ribbon:contains('Paid')",
             timeout: 20000,
-            isCheck: true,
         },
     ],
 });

@@ -1,13 +1,12 @@
 /** @odoo-module **/
 /* License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl). */
 
-import {registry} from "@web/core/registry";
+import {addTestTour} from "@stripe_terminal_account/../tests/tours/tour_compat.esm";
 
 // A telephone order: from the open invoice, Register Payment on the Stripe journal in MOTO
 // mode; the overlay asks to key the card on the reader, the test keys it on the simulated
 // reader, and the tour ends on the paid invoice.
-registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment", {
-    test: true,
+addTestTour("stripe_terminal_moto_register_payment", {
     steps: () => [
         {
             content: "Register Payment on the invoice",
@@ -17,7 +16,7 @@ registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment",
         {
             content: "Choose the Stripe journal",
             trigger: "div.o_field_widget[name='journal_id'] input",
-            run: "text Stripe",
+            run: "edit Stripe",
         },
         {
             content: "Pick it in the list",
@@ -26,9 +25,7 @@ registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment",
         },
         {
             content: "For a card present, the first reader is proposed",
-            trigger:
-                "div.o_field_widget[name='stripe_terminal_reader_id'] input:propValue('Counter P630')",
-            isCheck: true,
+            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Counter P630')",
         },
         {
             content: "Choose MOTO: the customer is on the phone",
@@ -36,16 +33,18 @@ registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment",
             run: "click",
         },
         {
-            content: "A reader that can key cards replaces it, and the wizard explains MOTO",
-            trigger:
-                "div.o_field_widget[name='stripe_terminal_reader_id'] input:propValue('Front desk')",
-            extra_trigger: ".o_stripe_terminal_moto_hint:contains('key the number')",
+            content: "The wizard explains MOTO",
+            trigger: ".o_stripe_terminal_moto_hint:contains('key the number')",
+        },
+        {
+            content: "A reader that can key cards replaces the first one",
+            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Front desk')",
             run: "click",
         },
         {
             content: "Only readers that can key cards are offered",
             trigger: ".o-autocomplete--dropdown-menu a:contains('Front desk')",
-            run: () => {
+            run() {
                 const offered = [
                     ...document.querySelectorAll(".o-autocomplete--dropdown-menu a"),
                 ].map((item) => item.textContent.trim());
@@ -65,22 +64,22 @@ registry.category("web_tour.tours").add("stripe_terminal_moto_register_payment",
             run: "click",
         },
         {
+            content: "The overlay waits for the card",
+            trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
+        },
+        {
             content: "The overlay asks to key the card on the reader",
             trigger: ".o_stripe_terminal_overlay .o_stp_instructions:contains('Key the card number')",
-            extra_trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
-            isCheck: true,
         },
         {
             content: "The keyed card is approved",
             trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='approved']",
             timeout: 20000,
-            isCheck: true,
         },
         {
             content: "Back on the invoice, which is paid",
             trigger: ".o_form_view .ribbon:contains('Paid')",
             timeout: 20000,
-            isCheck: true,
         },
     ],
 });
