@@ -100,6 +100,6 @@ class StripeTerminalRefundCase(StripeTerminalAccountCase):
         self.assertEqual(payments.partner_type, "customer")
         self.assertEqual(payments.journal_id, self.journal)
         self.assertAlmostEqual(payments.amount, amount)
-        self.assertIn(refund.stripe_refund_id, payments.ref)
+        self.assertIn(refund.stripe_refund_id, payments[compat.payment_memo_field()])
         self.assertIn(credit_note, payments.reconciled_invoice_ids)
         return payments
