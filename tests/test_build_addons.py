@@ -59,3 +59,17 @@ def test_the_source_series_is_copied_as_it_is(tmp_path):
 def test_an_unknown_series_is_refused(tmp_path):
     with pytest.raises(ValueError):
         build_addons.build("16.0", tmp_path / "x")
+
+
+def test_a_new_build_keeps_the_editable_link_and_drops_stale_files(tmp_path):
+    target = tmp_path / "18.0"
+    build_addons.build("18.0", target)
+    link = target / "stripe_terminal_base" / "build" / "__editable__" / "marker"
+    link.parent.mkdir(parents=True)
+    link.write_text("pip install -e keeps its link here")
+    stale = target / "stripe_terminal_base" / "models" / "removed_since.py"
+    stale.write_text("# a file the source no longer has")
+    build_addons.build("18.0", target)
+    assert link.is_file(), "the editable install must survive a rebuild"
+    assert not stale.exists(), "a file removed from the source must leave the build"
+    assert (target / "stripe_terminal_base" / "models" / "__init__.py").is_file()

@@ -87,16 +87,29 @@ def rewrite(path, relative, series):
     return text
 
 
+def _clear(directory):
+    """Empty a previous build of an addon, except its `build/`: an editable install of the
+    built addon (pip install -e) keeps its link there, and must survive a new build."""
+    if not directory.is_dir():
+        return
+    for child in directory.iterdir():
+        if child.name == "build":
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
 def build(series, target=None):
     """Write the addons of `series` under `target` (.build/<series>); return that directory."""
     if series not in SERIES:
         raise ValueError(f"series must be one of {', '.join(SERIES)}")
     target = Path(target or REPO / ".build" / series)
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+    target.mkdir(parents=True, exist_ok=True)
     for addon in ADDONS:
-        shutil.copytree(REPO / addon, target / addon, ignore=IGNORED)
+        _clear(target / addon)
+        shutil.copytree(REPO / addon, target / addon, ignore=IGNORED, dirs_exist_ok=True)
         for path in (target / addon).rglob("*"):
             if not path.is_file():
                 continue

@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO / "tools") not in sys.path:  # the tests load this file by its path
+    sys.path.insert(0, str(REPO / "tools"))
+import build_addons  # noqa: E402 - tools/, beside this file
+
 SERIES = os.environ.get("ODOO_SERIES", "17.0")
 ADDONS = [
     "stripe_terminal_base",
@@ -106,6 +110,25 @@ def check_series(src):
 # --------------------------------------------------------------------------- virtualenv
 
 
+def addons_root():
+    """Where Odoo finds the addons of SERIES: the checkout itself for 17.0, the source series;
+    for a newer series the directory tools/build_addons.py makes from it (docs/porting.md)."""
+    if SERIES == build_addons.SOURCE_SERIES:
+        return REPO
+    return REPO / ".build" / SERIES
+
+
+def build_series_addons():
+    """Make the newer series' addons again from the checkout (a copy, in a second)."""
+    if addons_root() != REPO:
+        build_addons.build(SERIES, addons_root())
+
+
+def addon_tests():
+    """The addons' test directories, where the series under test imports them from."""
+    return [str(addons_root() / addon / "tests") for addon in ADDONS]
+
+
 def venv_dir():
     return REPO / ".venv" / SERIES
 
@@ -155,6 +178,7 @@ def ensure_venv(odoo_src):
         pyproject = REPO / addon / "pyproject.toml"
         if pyproject.is_file():
             inputs.update(addon.encode())
+    inputs.update(str(addons_root()).encode())
     stamp = inputs.hexdigest()
     if venv_python().exists() and stamp_file.is_file() and stamp_file.read_text() == stamp:
         return
@@ -187,8 +211,8 @@ def ensure_venv(odoo_src):
     log("Installing the addons in editable mode")
     editable = []
     for addon in ADDONS + ["stripe_terminal_demo"]:
-        if (REPO / addon / "pyproject.toml").is_file():
-            editable += ["-e", REPO / addon]
+        if (addons_root() / addon / "pyproject.toml").is_file():
+            editable += ["-e", addons_root() / addon]
     # --no-deps: the addons' Odoo dependencies come from the source tree, not from a registry.
     pip(["install", "-q", "--no-deps", *editable])
     stamp_file.write_text(stamp)
@@ -488,6 +512,7 @@ def install_problems(text):
 def prepare():
     odoo_src = find_odoo_source()
     log(f"Odoo {SERIES} source: {odoo_src}")
+    build_series_addons()
     ensure_venv(odoo_src)
     return odoo_src
 
@@ -546,7 +571,7 @@ def cmd_test(args):
             "--odoo-log-level=warn",
             "-p",
             "tests.pytest_no_skip",
-            *[str(REPO / addon / "tests") for addon in ADDONS],
+            *addon_tests(),
             str(REPO / "tests"),
             *args,
             *os.environ.get("PYTEST_ARGS", "").split(),
@@ -882,7 +907,7 @@ def cmd_quicktest(args):
         f"--odoo-database={database}",
         "--odoo-http",
         "--odoo-log-level=warn",
-        *(args or [str(REPO / addon / "tests") for addon in ADDONS]),
+        *(args or addon_tests()),
     ]
     return subprocess.run([str(c) for c in pytest_args], cwd=REPO, env=env, check=False).returncode
 
