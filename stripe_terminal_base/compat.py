@@ -5,9 +5,30 @@ Everything else in the suite is written once; a port to another series changes t
 the XML that cannot be shared, such as list views' root tag), not the callers.
 """
 
-from odoo import release
+from odoo import models, release
 
 ODOO_MAJOR = release.version_info[0]
+
+if ODOO_MAJOR >= 19:
+    # 19.0 ignores `_sql_constraints` (it logs a warning and creates nothing): a constraint is
+    # a class attribute, `_<name> = models.Constraint(definition, message)`.
+    Constraint = models.Constraint
+else:
+
+    class Constraint:
+        """The 19.0 declaration, `_<name> = Constraint(definition, message)`, for 17.0 and
+        18.0: it adds itself to the class's own `_sql_constraints`, under the same name, so
+        the database constraint is `<table>_<name>` on every series."""
+
+        def __init__(self, definition, message=""):
+            self.definition = definition
+            self.message = message
+
+        def __set_name__(self, owner, name):
+            # Python calls this while it creates the class, before Odoo's metaclass reads the
+            # class's own _sql_constraints.
+            own = owner.__dict__.get("_sql_constraints", [])
+            owner._sql_constraints = [*own, (name[1:], self.definition, self.message)]
 
 
 def bus_send(partner, notification_type, payload):

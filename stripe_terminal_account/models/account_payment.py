@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from odoo.addons.stripe_terminal_base import compat
+
 
 class AccountPayment(models.Model):
     _inherit = "account.payment"
@@ -20,13 +22,9 @@ class AccountPayment(models.Model):
         string="PaymentIntent", related="stripe_terminal_payment_id.payment_intent_id"
     )
 
-    _sql_constraints = [
-        (
-            "stripe_terminal_payment_uniq",
-            "unique(stripe_terminal_payment_id)",
-            "A terminal payment is booked once.",
-        ),
-    ]
+    _stripe_terminal_payment_uniq = compat.Constraint(
+        "unique(stripe_terminal_payment_id)", "A terminal payment is booked once."
+    )
 
     @api.depends("stripe_terminal_payment_id.card_brand", "stripe_terminal_payment_id.card_last4")
     def _compute_stripe_terminal_card(self):

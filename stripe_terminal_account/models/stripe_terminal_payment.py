@@ -123,14 +123,12 @@ class StripeTerminalPayment(models.Model):
     )
     last_stripe_check = fields.Datetime(readonly=True, copy=False)
 
-    _sql_constraints = [
-        (
-            "payment_intent_uniq",
-            "unique(payment_intent_id)",
-            "A PaymentIntent belongs to one terminal payment.",
-        ),
-        ("amount_positive", "CHECK(amount > 0)", "A card payment needs a positive amount."),
-    ]
+    _payment_intent_uniq = compat.Constraint(
+        "unique(payment_intent_id)", "A PaymentIntent belongs to one terminal payment."
+    )
+    _amount_positive = compat.Constraint(
+        "CHECK(amount > 0)", "A card payment needs a positive amount."
+    )
 
     def init(self):
         # One payment in progress per reader, whoever starts it: the database says no to the
@@ -232,6 +230,8 @@ class StripeTerminalPayment(models.Model):
     def _stripe_terminal_intent_params(self):
         """Parameters of the PaymentIntent; MOTO changes the payment method type."""
         self.ensure_one()
+        # Translated here, not in the lambda below (see _stripe_terminal_description).
+        invoices_text = _("Invoices %(invoices)s", invoices="{invoices}")
         params = {
             "amount": self.amount_minor,
             "currency": self.currency_id.name.lower(),
@@ -240,7 +240,7 @@ class StripeTerminalPayment(models.Model):
             "allowed_payment_method_types": self._stripe_terminal_card_present_types(),
             "capture_method": "automatic",
             "description": self._stripe_terminal_description(
-                lambda invoices: _("Invoices %(invoices)s", invoices=invoices)
+                lambda invoices: invoices_text.format(invoices=invoices)
             ),
             "metadata": {
                 const.METADATA_PAYMENT: str(self.id),
@@ -262,10 +262,11 @@ class StripeTerminalPayment(models.Model):
         description: a payment of many invoices names the first ones and counts the others
         (the metadata and Odoo keep the full list)."""
         room = base_const.DESCRIPTION_MAX_LENGTH - len(template(""))
+        # Translated here: from 19.0 `_` finds the language in its caller's frame, which a
+        # lambda's lacks.
+        more = _("and %(count)s more", count="{count}")
         names = join_within(
-            sorted(self.invoice_ids.mapped("name")),
-            room,
-            lambda count: _("and %(count)s more", count=count),
+            sorted(self.invoice_ids.mapped("name")), room, lambda count: more.format(count=count)
         )
         return template(names)[: base_const.DESCRIPTION_MAX_LENGTH]
 
@@ -1183,10 +1184,6 @@ class StripeTerminalPaymentHold(models.Model):
     )
     move_line_id = fields.Many2one("account.move.line", required=True, ondelete="cascade")
 
-    _sql_constraints = [
-        (
-            "move_line_uniq",
-            "unique(move_line_id)",
-            "This invoice is being collected by another card payment.",
-        ),
-    ]
+    _move_line_uniq = compat.Constraint(
+        "unique(move_line_id)", "This invoice is being collected by another card payment."
+    )

@@ -2,3 +2,4 @@ from . import test_module
 from . import test_collect
 from . import test_flows
 from . import test_browser
+from . import test_constraints

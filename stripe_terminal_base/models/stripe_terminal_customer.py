@@ -6,7 +6,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.tools import email_normalize
 
-from .. import const
+from .. import compat, const
 from ..errors import StripeTerminalError
 
 _logger = logging.getLogger(__name__)
@@ -34,13 +34,9 @@ class StripeTerminalCustomer(models.Model):
         readonly=True, help="Digest of the name, email and phone last sent to Stripe."
     )
 
-    _sql_constraints = [
-        (
-            "partner_provider_uniq",
-            "unique(partner_id, provider_id)",
-            "A partner has one Stripe Customer per Stripe account.",
-        ),
-    ]
+    _partner_provider_uniq = compat.Constraint(
+        "unique(partner_id, provider_id)", "A partner has one Stripe Customer per Stripe account."
+    )
 
     @api.model
     def _stripe_terminal_customer_params(self, partner):

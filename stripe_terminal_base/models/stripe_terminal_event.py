@@ -8,7 +8,7 @@ import stripe
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from .. import const
+from .. import compat, const
 from ..client import verify_webhook
 
 _logger = logging.getLogger(__name__)
@@ -31,9 +31,9 @@ class StripeTerminalEvent(models.Model):
     stripe_created = fields.Integer(string="Created on Stripe (Unix)", readonly=True)
     payload = fields.Text(readonly=True)
 
-    _sql_constraints = [
-        ("stripe_event_uniq", "unique(stripe_event_id)", "Each Stripe event is recorded once."),
-    ]
+    _stripe_event_uniq = compat.Constraint(
+        "unique(stripe_event_id)", "Each Stripe event is recorded once."
+    )
 
     @api.model
     def _stripe_terminal_event_handlers(self):

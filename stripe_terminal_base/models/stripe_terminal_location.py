@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .. import compat
+
 
 class StripeTerminalLocation(models.Model):
     _name = "stripe.terminal.location"
@@ -23,13 +25,10 @@ class StripeTerminalLocation(models.Model):
     reader_ids = fields.One2many("stripe.terminal.reader", "location_id")
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [
-        (
-            "stripe_location_uniq",
-            "unique(stripe_location_id, provider_id)",
-            "This Stripe location is already known for this provider.",
-        ),
-    ]
+    _stripe_location_uniq = compat.Constraint(
+        "unique(stripe_location_id, provider_id)",
+        "This Stripe location is already known for this provider.",
+    )
 
     @api.model
     def _stripe_terminal_upsert(self, provider, location):

@@ -4,7 +4,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
+from .. import compat, const
 from ..errors import StripeTerminalError
 
 _logger = logging.getLogger(__name__)
@@ -61,13 +61,10 @@ class StripeTerminalReader(models.Model):
     )
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [
-        (
-            "stripe_reader_company_uniq",
-            "unique(stripe_reader_id, company_id)",
-            "This Stripe reader is already registered in this company.",
-        ),
-    ]
+    _stripe_reader_company_uniq = compat.Constraint(
+        "unique(stripe_reader_id, company_id)",
+        "This Stripe reader is already registered in this company.",
+    )
 
     @api.depends("device_type")
     def _compute_device_capabilities(self):

@@ -8,3 +8,4 @@ from . import test_reader
 from . import test_security
 from . import test_token
 from . import test_webhook
+from . import test_constraints

@@ -28,11 +28,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
 
+import psycopg2
+import psycopg2.errors
 import stripe
 
 from odoo.tests import HttpCase, new_test_user
 from odoo.tests import common as odoo_test_common
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 from .. import const
 
@@ -138,6 +140,9 @@ class StripeTerminalCase(HttpCase):
         # the database itself: the test's HTTP server shares the test's transaction.
         self.simulator.set_webhook_mode("hold")
         self.addCleanup(self.simulator.discard_held_webhooks)
+        # From 19.0 the test server refuses a request without the test's cookie; the
+        # simulator's webhooks come from its own thread without one, as Stripe's would.
+        self.http_request_allow_all = True
         if self.fresh_account_per_test:
             self.use_fresh_account()
 
@@ -280,9 +285,22 @@ class StripeTerminalCase(HttpCase):
     def deliver_webhooks(self, timeout=15):
         """Release the held webhooks and wait until Odoo answered them all."""
         self.env.flush_all()
-        self.simulator.flush_webhooks()
-        self.simulator.wait_for_webhooks(timeout=timeout)
+        with self.odoo_answers_requests():
+            self.simulator.flush_webhooks()
+            self.simulator.wait_for_webhooks(timeout=timeout)
         self.env.invalidate_all()
+
+    @contextmanager
+    def odoo_answers_requests(self):
+        """Let the test server answer requests while the test waits for them. From 19.0 the
+        test thread holds a lock that every request's cursor takes (released by Odoo's own
+        url_open and start_tour); 17.0 and 18.0 have none."""
+        release_test_lock = getattr(odoo_test_common, "release_test_lock", None)
+        if release_test_lock is None:
+            yield
+            return
+        with release_test_lock():
+            yield
 
     def wait_for_webhooks(self, timeout=15):
         self.deliver_webhooks(timeout=timeout)
@@ -313,6 +331,52 @@ class StripeTerminalCase(HttpCase):
 
         with patch.object(type(self), "_request_handler", classmethod(send_as_asked)):
             yield
+
+    def assert_refuses_copy(self, record, constraint, **changes):
+        """The database refuses a second row like `record`'s (with `changes`, column: SQL
+        value), and it is `constraint` that refuses it: the unique constraints and indexes
+        behind "exactly once" exist on every series, whatever declares them."""
+        self._assert_violates(
+            record,
+            constraint,
+            psycopg2.errors.UniqueViolation,
+            lambda table, columns: (
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(changes.get(c, c) for c in columns)} "
+                f"FROM {table} WHERE id = %s"
+            ),
+        )
+
+    def assert_refuses_update(self, record, constraint, **changes):
+        """The database refuses `changes` (column: SQL value) on `record`'s row, by
+        `constraint` (a CHECK)."""
+        self._assert_violates(
+            record,
+            constraint,
+            psycopg2.errors.CheckViolation,
+            lambda table, _columns: (
+                f"UPDATE {table} SET "
+                + ", ".join(f"{column} = {value}" for column, value in changes.items())
+                + " WHERE id = %s"
+            ),
+        )
+
+    def _assert_violates(self, record, constraint, error, build_query):
+        record.ensure_one()
+        self.env.flush_all()
+        table = record._table
+        # Declared constraints are named <table>_<name>; indexes made in init() by their own name.
+        names = (f"{table}_{constraint}", constraint)
+        cr = self.env.cr
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name != 'id'",
+            (table,),
+        )
+        columns = [row[0] for row in cr.fetchall()]
+        with self.assertRaises(error) as caught, mute_logger("odoo.sql_db"), cr.savepoint():
+            cr.execute(build_query(table, columns), (record.id,))
+        self.assertIn(caught.exception.diag.constraint_name, names)
 
     def stripe_requests(self, secret_key=None):
         """Requests the simulator received for this class's account."""

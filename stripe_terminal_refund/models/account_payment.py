@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from odoo.addons.stripe_terminal_base import compat
+
 
 class AccountPayment(models.Model):
     _inherit = "account.payment"
@@ -14,10 +16,6 @@ class AccountPayment(models.Model):
         ondelete="restrict",
     )
 
-    _sql_constraints = [
-        (
-            "stripe_terminal_refund_uniq",
-            "unique(stripe_terminal_refund_id)",
-            "A card refund is booked once.",
-        ),
-    ]
+    _stripe_terminal_refund_uniq = compat.Constraint(
+        "unique(stripe_terminal_refund_id)", "A card refund is booked once."
+    )

@@ -123,14 +123,12 @@ class StripeTerminalRefund(models.Model):
         string="Refund Payment Status", related="account_payment_id.state"
     )
 
-    _sql_constraints = [
-        (
-            "stripe_refund_uniq",
-            "unique(stripe_refund_id)",
-            "A Stripe refund is recorded once.",
-        ),
-        ("amount_positive", "CHECK(amount_minor > 0)", "A refund needs a positive amount."),
-    ]
+    _stripe_refund_uniq = compat.Constraint(
+        "unique(stripe_refund_id)", "A Stripe refund is recorded once."
+    )
+    _amount_positive = compat.Constraint(
+        "CHECK(amount_minor > 0)", "A refund needs a positive amount."
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
