@@ -74,7 +74,8 @@ class TestFlows(StripeTerminalAccountCase):
         payment = self.collect(self.create_invoice(40.0))
         with self.webhooks_mode("duplicate"):
             self.present_card(self.reader)
-            self.simulator.wait_for_webhooks(timeout=15)
+            with self.odoo_answers_requests():
+                self.simulator.wait_for_webhooks(timeout=15)
         self.env.invalidate_all()
         self.assert_paid_once(payment)
 
@@ -89,7 +90,8 @@ class TestFlows(StripeTerminalAccountCase):
         with self.webhooks_mode("reverse"):
             self.present_card(self.reader)
             self.simulator.flush_webhooks()
-            self.simulator.wait_for_webhooks(timeout=15)
+            with self.odoo_answers_requests():
+                self.simulator.wait_for_webhooks(timeout=15)
         self.env.invalidate_all()
         self.assert_paid_once(payment)
         self.assertEqual(payment.attempt_count, 2)

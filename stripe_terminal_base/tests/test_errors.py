@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Every entry of the error table, reached through a real Stripe-shaped answer over HTTP."""
 
-from odoo.tests import BaseCase, tagged
+from odoo.tests import TransactionCase, tagged
 
 from .. import const
 from ..client import StripeTerminalClient
@@ -134,7 +134,8 @@ def answer_for(key):
 
 
 @tagged("post_install", "-at_install")
-class TestErrorTable(BaseCase):
+class TestErrorTable(TransactionCase):
+    # An environment: 19.0 translates a lazy message from the calling test's env.uid.
     def test_the_table_covers_at_least_twenty_errors_of_every_kind(self):
         self.assertGreaterEqual(len(const.ERRORS), 20)
         categories = {info.category for info in const.ERRORS.values()}

@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 
 from .. import const
 
@@ -22,7 +21,8 @@ class AccountPaymentRegister(models.TransientModel):
     def _stripe_terminal_reader_domain(self):
         domain = super()._stripe_terminal_reader_domain()
         if self.stripe_terminal_mode == const.MODE:
-            domain = expression.AND([domain, [("supports_moto", "=", True)]])
+            # Two domains side by side are ANDed (odoo.osv.expression is deprecated in 19.0).
+            domain = [*domain, ("supports_moto", "=", True)]
         return domain
 
     @api.model
