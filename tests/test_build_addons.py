@@ -43,6 +43,20 @@ def test_list_views_and_crons_of_18(built_18):
     assert views >= 3 and crons >= 3
 
 
+def test_the_chatter_of_18(built_18):
+    chatters = 0
+    for path in xml_files(built_18):
+        text = path.read_text()
+        assert "oe_chatter" not in text, path
+        chatters += text.count("<chatter />")
+    source = sum(
+        path.read_text().count('class="oe_chatter"')
+        for path in xml_files(build_addons.REPO / "stripe_terminal_account")
+        + xml_files(build_addons.REPO / "stripe_terminal_refund")
+    )
+    assert chatters == source >= 2
+
+
 def test_the_source_series_is_copied_as_it_is(tmp_path):
     built = build_addons.build("17.0", tmp_path / "17.0")
     for path in xml_files(build_addons.REPO / "stripe_terminal_base"):

@@ -60,11 +60,23 @@ def _cron_fields(text, _series):
     return re.sub(r'\n[ \t]*<field name="(numbercall|doall)"[^>]*/>', "", text)
 
 
+def _chatter(text, _series):
+    # 18.0 compiles the chatter from a <chatter/> tag only; 17.0 only from div.oe_chatter
+    # holding the followers, activities and messages fields.
+    return re.sub(
+        r'<div class="oe_chatter">\s*(?:<field name="(?:message_follower_ids|activity_ids|'
+        r'message_ids)"\s*/>\s*)+</div>',
+        "<chatter />",
+        text,
+    )
+
+
 # (first series that needs it, file pattern, rewrite)
 RULES = [
     ("18.0", "__manifest__.py", _manifest_version),
     ("18.0", "*.xml", _list_views),
     ("18.0", "*.xml", _cron_fields),
+    ("18.0", "*.xml", _chatter),
 ]
 
 
