@@ -55,5 +55,21 @@ def register_wizard_memo_field():
     return "communication"
 
 
+# res.users' groups: 19.0 renamed groups_id to group_ids, and keeps the implied groups too in
+# all_group_ids (17.0 and 18.0 keep them in groups_id).
+USER_GROUPS_FIELD = "group_ids" if ODOO_MAJOR >= 19 else "groups_id"
+USER_ALL_GROUPS_FIELD = "all_group_ids" if ODOO_MAJOR >= 19 else "groups_id"
+
+
+def check_access(records, operation):
+    """Access rights and record rules of `operation` on `records` (the model's rights alone
+    when empty): check_access from 18.0, which deprecated the two separate checks."""
+    if ODOO_MAJOR >= 18:
+        records.check_access(operation)
+    else:
+        records.check_access_rights(operation)
+        records.check_access_rule(operation)
+
+
 def user_has_group(env, xmlid):
     return env.user.has_group(xmlid)

@@ -69,6 +69,12 @@ def booked_payment_states():
     return ("in_process", "paid") if float(_dev_tool().SERIES) >= 18 else ("posted",)
 
 
+def user_groups_field():
+    """res.users' groups field on the series under test: group_ids from 19.0, groups_id before
+    (compat.USER_GROUPS_FIELD in the addons)."""
+    return "group_ids" if float(_dev_tool().SERIES) >= 19 else "groups_id"
+
+
 def project_addons():
     """The addons the project installs (LIVE_ODOO_ADDONS=a,b narrows them for a quick loop)."""
     if os.environ.get("LIVE_ODOO_ADDONS"):
@@ -784,7 +790,7 @@ class LiveOdoo:
                 "email": f"{login}@example.com",
                 "company_id": self.env["company"],
                 "company_ids": [(6, 0, [self.env["company"]])],
-                "groups_id": [(6, 0, group_ids)],
+                user_groups_field(): [(6, 0, group_ids)],
             },
         )
 

@@ -887,8 +887,7 @@ class StripeTerminalPayment(models.Model):
 
     def _check_collector(self):
         """The overlay's calls are for the collecting user and accounting managers."""
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        compat.check_access(self, "read")
         for payment in self:
             if payment.user_id != self.env.user and not self.env.user.has_group(
                 "account.group_account_manager"

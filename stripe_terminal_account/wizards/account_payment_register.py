@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
+from odoo.addons.stripe_terminal_base import compat
 from odoo.addons.stripe_terminal_base.amounts import AmountError, to_stripe_amount
 from odoo.addons.stripe_terminal_base.const import ERRORS
 
@@ -195,8 +196,7 @@ class AccountPaymentRegister(models.TransientModel):
         """Collect: check, create the terminal payment, send it to the reader, open the
         overlay. Returns the overlay's client action with the payment's id."""
         self.ensure_one()
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
         provider = self._stripe_terminal_check()
         values = self._stripe_terminal_payment_vals(provider)
         payment_id = self._stripe_terminal_create_and_start(values)

@@ -7,7 +7,7 @@ import uuid
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
+from .. import compat, const
 from ..client import StripeTerminalClient
 from ..errors import StripeTerminalError
 
@@ -132,8 +132,7 @@ class PaymentProvider(models.Model):
     def action_stripe_terminal_sync(self):
         """Import and update this account's locations and readers."""
         self.ensure_one()
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
         counts = self.env["stripe.terminal.reader"]._stripe_terminal_sync(self)
         return {
             "type": "ir.actions.client",
@@ -153,8 +152,7 @@ class PaymentProvider(models.Model):
     def action_stripe_terminal_create_webhook(self):
         """Create the Terminal webhook endpoint on Stripe and keep its signing secret."""
         self.ensure_one()
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
         if not self.env.user.has_group("base.group_system"):
             raise UserError(_("Only system administrators can create the webhook endpoint."))
         url = self.stripe_terminal_webhook_url

@@ -117,8 +117,7 @@ class StripeTerminalReader(models.Model):
     def action_check_status(self):
         """The Check Status button: ask Stripe and say what it answered."""
         self.ensure_one()
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        compat.check_access(self, "read")
         try:
             stripe_reader = self._stripe_terminal_retrieve()
         except StripeTerminalError as error:
@@ -141,8 +140,7 @@ class StripeTerminalReader(models.Model):
     def action_cancel_reader_action(self):
         """Clear whatever the reader is doing (a stuck payment screen, a cart display)."""
         self.ensure_one()
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        compat.check_access(self, "read")
         client = self.provider_id._stripe_terminal_client()
         try:
             stripe_reader = client.call(
@@ -309,7 +307,7 @@ class StripeTerminalReader(models.Model):
     def action_sync_all(self):
         """Sync from Stripe for every provider of the user's companies (list view button)."""
         # Refuse before Stripe hears of it: the sync reads providers as superuser.
-        self.check_access_rights("create")
+        compat.check_access(self.browse(), "create")
         providers = (
             self.env["payment.provider"]
             .sudo()

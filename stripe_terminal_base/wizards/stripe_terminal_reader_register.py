@@ -4,6 +4,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import compat
 from ..errors import StripeTerminalError
 
 _logger = logging.getLogger(__name__)
@@ -75,8 +76,7 @@ class StripeTerminalReaderRegister(models.TransientModel):
     def action_register(self):
         self.ensure_one()
         # Someone else's wizard, or no right to register readers: refused before Stripe hears.
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
         provider = self.sudo().provider_id
         client = provider._stripe_terminal_client()
         key = provider._stripe_terminal_idempotency_key

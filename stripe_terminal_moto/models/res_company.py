@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from odoo.addons.stripe_terminal_base import compat
+
 from .. import const
 
 
@@ -25,6 +27,4 @@ class ResCompany(models.Model):
         group = self.sudo().stripe_terminal_moto_group_id
         if not group:
             return True
-        # Odoo 17 and 18 keep implied groups in groups_id; 19 has all_group_ids for that.
-        groups = user.all_group_ids if "all_group_ids" in user._fields else user.groups_id
-        return group in groups
+        return group in user[compat.USER_ALL_GROUPS_FIELD]

@@ -98,6 +98,8 @@ class InProcessShop:
     def _setup(self, env):
         import stripe
 
+        from odoo.addons.stripe_terminal_base import compat
+
         env["ir.config_parameter"].set_param("stripe_terminal.api_base", self.sim.url)
         company = env.ref("base.main_company")
         if not company.country_id:
@@ -144,7 +146,7 @@ class InProcessShop:
                     "name": "Bench Accountant",
                     "login": "bench_accountant",
                     "password": "bench-password-1",
-                    "groups_id": [
+                    compat.USER_GROUPS_FIELD: [
                         (
                             6,
                             0,
