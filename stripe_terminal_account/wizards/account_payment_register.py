@@ -69,6 +69,17 @@ class AccountPaymentRegister(models.TransientModel):
         self.ensure_one()
         if not self.is_stripe_journal:
             raise UserError(_("Choose a Stripe journal to collect a card payment."))
+        # 17.0's Register Payment refuses entries that are not posted; from 18.0 it opens on
+        # drafts too, and a card must never pay an invoice that may still change.
+        unposted = self.line_ids.move_id.filtered(lambda move: move.state != "posted")
+        if unposted:
+            raise UserError(
+                _(
+                    "Only posted invoices can be collected on a reader; %(invoices)s is not "
+                    "posted.",
+                    invoices=", ".join(unposted.mapped("display_name")),
+                )
+            )
         if self.payment_type != "inbound" or self.partner_type != "customer":
             raise UserError(
                 _(
