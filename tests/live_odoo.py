@@ -69,6 +69,12 @@ def booked_payment_states():
     return ("in_process", "paid") if float(_dev_tool().SERIES) >= 18 else ("posted",)
 
 
+def booked_state_sql():
+    """The SQL of an account.payment's state: its own column from 18.0, its journal entry's
+    before (17.0's account.payment has no state of its own)."""
+    return "pay.state" if float(_dev_tool().SERIES) >= 18 else "move.state"
+
+
 def user_groups_field():
     """res.users' groups field on the series under test: group_ids from 19.0, groups_id before
     (compat.USER_GROUPS_FIELD in the addons)."""
@@ -1310,11 +1316,12 @@ class _Invariants:
         )
         self.bookings = _group(
             db.query(
-                """
-                SELECT pay.id, pay.stripe_terminal_payment_id, move.state, pay.amount
+                f"""
+                SELECT pay.id, pay.stripe_terminal_payment_id, {booked_state_sql()} AS state,
+                       pay.amount
                 FROM account_payment pay JOIN account_move move ON move.id = pay.move_id
                 WHERE pay.stripe_terminal_payment_id = ANY(%s)
-                """,
+                """,  # noqa: S608 - a column of ours
                 (list(payment_ids),),
             ),
             "stripe_terminal_payment_id",
@@ -1409,11 +1416,11 @@ def refund_problems(live, secret_key, refunds):
         by_odoo_id.setdefault(odoo_id, []).append(refund_obj)
     bookings = _group(
         live.db.query(
-            """
-            SELECT pay.id, pay.stripe_terminal_refund_id, move.state
+            f"""
+            SELECT pay.id, pay.stripe_terminal_refund_id, {booked_state_sql()} AS state
             FROM account_payment pay JOIN account_move move ON move.id = pay.move_id
             WHERE pay.stripe_terminal_refund_id = ANY(%s)
-            """,
+            """,  # noqa: S608 - a column of ours
             ([r["id"] for r in refunds],),
         ),
         "stripe_terminal_refund_id",
