@@ -71,5 +71,19 @@ def check_access(records, operation):
         records.check_access_rule(operation)
 
 
+def translate(env, text):
+    """`text`, a lazy translation (`_lt`), in the language of `env`.
+
+    Outside a request (a cron, a webhook's job), 18.0 and 19.0 cannot tell the language from
+    the caller and log a warning; their `env._` takes it from the environment. 17.0 has no
+    `env._`: its `_lt` reads `lang` from a `context` variable of the calling frame."""
+    if env is None:
+        return str(text)
+    if ODOO_MAJOR >= 18:
+        return env._(text)
+    context = {"lang": env.lang}  # noqa: F841 - read by 17.0's _lt from this frame
+    return str(text)
+
+
 def user_has_group(env, xmlid):
     return env.user.has_group(xmlid)

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Stripe errors as the suite sees them: a code that `const.ERRORS` explains to an accountant."""
 
-from . import const
+from . import compat, const
 
 # stripe-python exception class name -> the code used when Stripe's body names none.
 _FALLBACK_CODES = {
@@ -75,16 +75,16 @@ class StripeTerminalError(Exception):
         """Whether presenting another card on the same PaymentIntent makes sense."""
         return bool(self.info and self.info.retry_card)
 
-    def user_message(self):
-        """The accountant's message, translated in the caller's language."""
+    def user_message(self, env=None):
+        """The accountant's message, in the language of `env` (the caller's when None)."""
         if self.info:
-            return str(self.info.message)
+            return compat.translate(env, self.info.message)
         if self.stripe_message:
-            return str(const.UNKNOWN_ERROR_STRIPE_MESSAGE) % {
+            return compat.translate(env, const.UNKNOWN_ERROR_STRIPE_MESSAGE) % {
                 "code": self.key,
                 "message": self.stripe_message,
             }
-        return str(const.UNKNOWN_ERROR_MESSAGE) % {"code": self.key}
+        return compat.translate(env, const.UNKNOWN_ERROR_MESSAGE) % {"code": self.key}
 
     def __str__(self):
         return self.user_message()

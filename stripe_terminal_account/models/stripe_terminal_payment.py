@@ -447,7 +447,7 @@ class StripeTerminalPayment(models.Model):
             self._set(
                 stage="checking",
                 failure_code=error.key,
-                failure_message=error.user_message(),
+                failure_message=error.user_message(self.env),
                 last_stripe_check=False,
             )
             return
@@ -455,9 +455,11 @@ class StripeTerminalPayment(models.Model):
             state="error",
             stage=stage,
             failure_code=error.key,
-            failure_message=error.user_message(),
+            failure_message=error.user_message(self.env),
         )
-        self.message_post(body=_("Could not start: %(message)s", message=error.user_message()))
+        self.message_post(
+            body=_("Could not start: %(message)s", message=error.user_message(self.env))
+        )
 
     # === Following the payment === #
 
@@ -625,7 +627,7 @@ class StripeTerminalPayment(models.Model):
         are left (same PaymentIntent, as Stripe recommends), then wait for Retry or Cancel."""
         if self.state not in const.FOLLOWED_STATES:
             return
-        message = error.user_message()
+        message = error.user_message(self.env)
         stage = const.STAGE_BY_ERROR_CODE.get(error.code, "declined")
         self.message_post(
             body=_(
@@ -1020,7 +1022,7 @@ class StripeTerminalPayment(models.Model):
                         "interrupted. Wait a few seconds."
                     )
                 ) from error
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         self._set(state="canceled", stage="canceled")
         self.message_post(body=_("Canceled by %(user)s.", user=canceled_by.name))
         return self._stripe_terminal_overlay_state()

@@ -89,7 +89,7 @@ class PaymentProvider(models.Model):
             )
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal: %s", error.technical)
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
 
     @api.model
     def _stripe_terminal_get_provider(self, company):
@@ -186,7 +186,7 @@ class PaymentProvider(models.Model):
             )
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal: %s", error.technical)
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         self.sudo().write(
             {
                 "stripe_terminal_webhook_secret": endpoint["secret"],

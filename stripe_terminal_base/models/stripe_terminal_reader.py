@@ -152,7 +152,7 @@ class StripeTerminalReader(models.Model):
             )
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal: %s", error.technical)
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         self._stripe_terminal_apply(stripe_reader)
         return self._notify("success", _("The reader's action was canceled."))
 
@@ -175,7 +175,7 @@ class StripeTerminalReader(models.Model):
                 "another Stripe account). Synchronize the readers from Stripe.",
                 reader=self.name,
             )
-        return error.user_message()
+        return error.user_message(self.env)
 
     @api.model
     def _stripe_terminal_action_intent(self, action):
@@ -259,7 +259,7 @@ class StripeTerminalReader(models.Model):
             readers = list(client.list_all("terminal.readers.list"))
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal sync: %s", error.technical)
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         location_model = self.env["stripe.terminal.location"]
         by_stripe_id = {
             location["id"]: location_model._stripe_terminal_upsert(provider, location)

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Every entry of the error table, reached through a real Stripe-shaped answer over HTTP."""
 
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.translate import code_translations
 
 from .. import const
 from ..client import StripeTerminalClient
@@ -148,6 +151,21 @@ class TestErrorTable(TransactionCase):
     def test_an_unknown_code_still_says_which(self):
         error = StripeTerminalError("something_new")
         self.assertIn("something_new", error.user_message())
+
+    def test_messages_are_in_the_language_of_the_environment_given(self):
+        # A cron or a webhook's job has no request to take a language from: the error's
+        # message must follow the environment the caller passes, without a warning on any
+        # series.
+        self.env["res.lang"]._activate_lang("fr_FR")
+        french_env = self.env["res.partner"].with_context(lang="fr_FR").env
+        message = const.ERRORS["terminal_reader_offline"].message
+        translations = {(message._module, "fr_FR"): {message._source: "Le lecteur est hors ligne."}}
+        error = StripeTerminalError("terminal_reader_offline")
+        with (
+            patch.dict(code_translations.python_translations, translations),
+            self.assertNoLogs("odoo.tools.translate", "WARNING"),
+        ):
+            self.assertEqual(error.user_message(french_env), "Le lecteur est hors ligne.")
 
 
 @tagged("post_install", "-at_install")

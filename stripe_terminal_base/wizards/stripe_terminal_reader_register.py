@@ -116,7 +116,7 @@ class StripeTerminalReaderRegister(models.TransientModel):
                         code=self.registration_code,
                     )
                 ) from error
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         reader = self.env["stripe.terminal.reader"]._stripe_terminal_upsert(
             provider, stripe_reader, {location.stripe_location_id: location}
         )

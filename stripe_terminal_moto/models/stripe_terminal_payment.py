@@ -25,6 +25,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.stripe_terminal_account import const as account_const
+from odoo.addons.stripe_terminal_base import compat
 from odoo.addons.stripe_terminal_base import const as base_const
 from odoo.addons.stripe_terminal_base.errors import StripeTerminalError
 
@@ -57,9 +58,9 @@ class MotoError(StripeTerminalError):
             network=error.network,
         )
 
-    def user_message(self):
+    def user_message(self, env=None):
         message = const.ERROR_MESSAGES.get(self.key)
-        return str(message) if message else super().user_message()
+        return compat.translate(env, message) if message else super().user_message(env)
 
 
 class StripeTerminalPayment(models.Model):
@@ -414,7 +415,7 @@ class StripeTerminalPayment(models.Model):
                 self._set(
                     stage="checking",
                     failure_code=error.key,
-                    failure_message=MotoError.wrap(error).user_message(),
+                    failure_message=MotoError.wrap(error).user_message(self.env),
                     last_stripe_check=False,
                 )
                 return
@@ -483,7 +484,7 @@ class StripeTerminalPayment(models.Model):
                             "interrupted. Wait a few seconds."
                         )
                     ) from error
-                raise UserError(MotoError.wrap(error).user_message()) from error
+                raise UserError(MotoError.wrap(error).user_message(self.env)) from error
         elif self.moto_step == "charge" and not self.moto_charge_sent:
             # The saved card may be charged right now: look at Stripe before canceling.
             self._stripe_terminal_refresh(force=True)

@@ -365,7 +365,9 @@ class StripeTerminalRefund(models.Model):
             if self.state == "draft":
                 # Stripe may have made the refund: keep the amount reserved until Stripe's
                 # webhook or the Check button tells.
-                self.write({"failure_code": error.key, "failure_message": error.user_message()})
+                self.write(
+                    {"failure_code": error.key, "failure_message": error.user_message(self.env)}
+                )
                 self.message_post(
                     body=_(
                         "Stripe did not answer. The refund stays reserved until Stripe confirms "
@@ -398,7 +400,7 @@ class StripeTerminalRefund(models.Model):
         if self.state in const.FINAL_STATES or self.state in const.REFUNDED_STATES:
             return
         was_waiting = self.state == "waiting"
-        message = error.user_message()
+        message = error.user_message(self.env)
         self.write({"state": "refused", "failure_code": error.key, "failure_message": message})
         body = _(
             "The refund of %(amount)s to %(card)s was refused: %(message)s",
@@ -810,7 +812,7 @@ class StripeTerminalRefund(models.Model):
             refund._stripe_terminal_check()
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal refund %s: %s", self.name, error.technical)
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def _stripe_terminal_check(self):
@@ -923,7 +925,7 @@ class StripeTerminalRefund(models.Model):
                 return {"type": "ir.actions.client", "tag": "soft_reload"}
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal refund %s: %s", refund.name, error.technical)
-            raise UserError(error.user_message()) from error
+            raise UserError(error.user_message(self.env)) from error
         refund.reader_id._stripe_terminal_apply(reader)
         refund._lock()
         if refund.state == "waiting":

@@ -286,7 +286,7 @@ class StripeTerminalRefundWizard(models.TransientModel):
                         "Stripe did not answer (%(message)s). The refund %(ref)s is kept aside "
                         "until Stripe confirms it; open it and click Check with Stripe in a "
                         "moment.",
-                        message=error.user_message(),
+                        message=error.user_message(self.env),
                         ref=result["name"],
                     )
                 )
@@ -294,7 +294,7 @@ class StripeTerminalRefundWizard(models.TransientModel):
                 raise UserError(
                     _(
                         "Stripe refused the refund: %(message)s",
-                        message=error.user_message(),
+                        message=error.user_message(self.env),
                     )
                 )
             # The answer was lost but Stripe's news arrived meanwhile: say what the refund is.
