@@ -616,12 +616,14 @@ class LiveOdoo:
             "admin_passwd": ADMIN_PASSWORD,
             "data_dir": str(self.workdir / "data"),
             "list_db": False,
-            "without_demo": "all",
+            "without_demo": "True",
             "http_interface": "127.0.0.1",
             "limit_time_cpu": 600,
             "limit_time_real": 1200,
             "db_maxconn": 64,
         }
+        if values["db_password"] is False:
+            del values["db_password"]  # 19.0 warns about "False" for a non-boolean option
         path = self.workdir / "odoo.conf"
         lines = ["[options]"] + [f"{key} = {value}" for key, value in values.items()]
         path.write_text("\n".join(lines) + "\n")

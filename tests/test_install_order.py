@@ -38,7 +38,7 @@ def odoo_args(database):
         "-d",
         database,
         "--stop-after-init",
-        "--without-demo=all",
+        "--without-demo=True",
         "--log-level=info",
         "--http-port=0",
         "--max-cron-threads=0",

@@ -449,6 +449,10 @@ def write_odoo_config(path, postgres, **options):
         }
     )
     values.update({k: str(v) for k, v in options.items()})
+    if values.get("db_password") == "False":
+        # No password: 19.0 warns about "False" for an option that is not a boolean, and an
+        # absent option means the same on every series.
+        del values["db_password"]
     lines += [f"{key} = {value}" for key, value in values.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -673,7 +677,7 @@ def cmd_demo(args):
             http_port=odoo_port,
             dbfilter=f"^{DEMO_DB}$",
             # Only the demo addon's data: Odoo's own demo records would bury it.
-            without_demo="all",
+            without_demo="True",
         )
         if not installed:
             addons = [a for a in DEMO_ADDONS if (REPO / a / "__manifest__.py").is_file()]
