@@ -81,6 +81,26 @@ def user_groups_field():
     return "group_ids" if float(_dev_tool().SERIES) >= 19 else "groups_id"
 
 
+def model_classes_of(addon):
+    """The model classes `addon` defines, as Odoo registers them: 19.0 renamed the ORM's
+    table to MetaModel._module_to_models__ (module_to_models before)."""
+    from odoo.models import MetaModel
+
+    table = getattr(MetaModel, "_module_to_models__", None)
+    if table is None:
+        table = MetaModel.module_to_models
+    return table.get(addon, [])
+
+
+def is_model_method(method):
+    """Whether `method` is decorated @api.model (its records do not matter): 19.0 marks it
+    with `_api_model`, 17.0 and 18.0 with `_api`."""
+    return bool(getattr(method, "_api_model", False)) or getattr(method, "_api", None) in (
+        "model",
+        "model_create",
+    )
+
+
 def project_addons():
     """The addons the project installs (LIVE_ODOO_ADDONS=a,b narrows them for a quick loop)."""
     if os.environ.get("LIVE_ODOO_ADDONS"):
@@ -1523,7 +1543,7 @@ def serve():
     if sys.argv[1:2] == ["gevent"]:
         signal.sigwait({signal.SIGTERM, signal.SIGINT})
         return
-    import odoo
+    import odoo.cli  # 19.0 no longer imports the CLI with the package
 
     odoo.cli.main()
 

@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from tests import live_odoo
 from tests.live_odoo import RpcError
 
 # === Amounts === #
@@ -314,13 +315,11 @@ ACTION_KEYS = {
 def our_public_methods(addons):
     """(model, method, takes records) for every public method the addons define. ORM
     overrides on Odoo's own models (res.partner.write) follow Odoo's rights and are left out."""
-    from odoo.models import MetaModel
-
     for addon in addons:
         importlib.import_module(f"odoo.addons.{addon}")
     found = set()
     for addon in addons:
-        for cls in MetaModel.module_to_models.get(addon, []):
+        for cls in live_odoo.model_classes_of(addon):
             model = cls._name or (
                 cls._inherit if isinstance(cls._inherit, str) else cls._inherit[0]
             )
@@ -330,9 +329,7 @@ def our_public_methods(addons):
                     continue
                 if name in ORM_METHODS and not ours:
                     continue
-                found.add(
-                    (model, name, getattr(member, "_api", None) not in ("model", "model_create"))
-                )
+                found.add((model, name, not live_odoo.is_model_method(member)))
     return sorted(found)
 
 
