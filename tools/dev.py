@@ -845,17 +845,53 @@ def lint_targets():
     ]
 
 
+# What prettier formats, as OCA's template selects it: generated files, libraries, the
+# addons' readme fragments and the root README (its tables are written by tools) stay out.
+PRETTIER_SUFFIXES = (".css", ".html", ".js", ".json", ".md", ".scss", ".xml", ".yaml", ".yml")
+PRETTIER_EXCLUDE = re.compile(
+    r"^setup/|/static/description/index\.html$|^README\.md$|/static/(src/)?lib/|/readme/"
+    r"|(^|/)package-lock\.json$"
+)
+
+
+def node_tools():
+    """prettier and eslint at the versions package-lock.json pins, in node_modules/."""
+    if not shutil.which("npm"):
+        fail("npm is needed for prettier and eslint (apt install npm)")
+    stamp = REPO / "node_modules" / ".package-lock.json"
+    lock = REPO / "package-lock.json"
+    if not stamp.is_file() or stamp.stat().st_mtime < lock.stat().st_mtime:
+        log("Installing prettier and eslint (npm ci)")
+        run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REPO)
+    return REPO / "node_modules" / ".bin"
+
+
+def tracked_files(suffixes):
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, text=True
+    ).stdout.split("\0")
+    return [
+        f
+        for f in listed
+        if f.endswith(suffixes) and not PRETTIER_EXCLUDE.search(f) and (REPO / f).is_file()
+    ]
+
+
 def cmd_lint(_args):
-    """ruff, pylint-odoo's mandatory checks and OCA's XML/manifest checks; any finding fails."""
+    """ruff, pylint-odoo's mandatory checks, OCA's XML/manifest checks, prettier and eslint;
+    any finding fails."""
     prepare()
     pip(["install", "-q", "-r", REPO / "lint-requirements.txt"])
     bin_dir = venv_dir() / "bin"
+    node_bin = node_tools()
     addons = lint_targets()
     checks = [
         [bin_dir / "ruff", "check", "."],
         [bin_dir / "ruff", "format", "--check", "."],
         [bin_dir / "pylint", "--rcfile=.pylintrc-mandatory", *addons],
         [bin_dir / "oca-checks-odoo-module", *addons],
+        [node_bin / "prettier", "--check", *tracked_files(PRETTIER_SUFFIXES)],
+        [node_bin / "eslint", "--max-warnings=0", *tracked_files((".js",))],
     ]
     failed = [c for c in checks if run(c, cwd=REPO, check=False).returncode != 0]
     for check in failed:
