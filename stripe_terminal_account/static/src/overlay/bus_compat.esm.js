@@ -5,8 +5,8 @@
  * Listen to one bus notification type and get a function that stops listening.
  * Odoo 18+ has subscribe/unsubscribe; 17 only has the generic "notification" event.
  *
- * @param {Object} busService
- * @param {String} type
+ * @param {object} busService
+ * @param {string} type
  * @param {Function} callback receives the payload
  * @returns {Function} unsubscribe
  */

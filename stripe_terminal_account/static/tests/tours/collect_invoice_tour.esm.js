@@ -28,7 +28,8 @@ addTestTour("stripe_terminal_collect_invoice", {
         },
         {
             content: "The reader of the user's preferences is proposed",
-            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Front desk')",
+            trigger:
+                "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Front desk')",
         },
         {
             content: "Collect on the reader",
@@ -41,7 +42,8 @@ addTestTour("stripe_terminal_collect_invoice", {
         },
         {
             content: "The overlay shows the amount and waits for the card",
-            trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
+            trigger:
+                ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
         },
         {
             content: "The card is approved",

@@ -24,7 +24,8 @@ addTestTour("stripe_terminal_open_accounting", {
         },
         {
             content: "The app's name is in the navigation bar",
-            trigger: ".o_menu_brand:contains(Invoicing), .o_menu_brand:contains(Accounting)",
+            trigger:
+                ".o_menu_brand:contains(Invoicing), .o_menu_brand:contains(Accounting)",
         },
     ],
 });

@@ -31,8 +31,8 @@ function stepFor17(step) {
 /**
  * Register a test tour, written in the conventions of 18.0 and later, on any series.
  *
- * @param {String} name
- * @param {Object} tour {url, steps}
+ * @param {string} name
+ * @param {object} tour {url, steps}
  */
 export function addTestTour(name, tour) {
     const tours = registry.category("web_tour.tours");

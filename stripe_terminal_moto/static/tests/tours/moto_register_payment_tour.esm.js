@@ -25,11 +25,13 @@ addTestTour("stripe_terminal_moto_register_payment", {
         },
         {
             content: "For a card present, the first reader is proposed",
-            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Counter P630')",
+            trigger:
+                "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Counter P630')",
         },
         {
             content: "Choose MOTO: the customer is on the phone",
-            trigger: "div.o_field_widget[name='stripe_terminal_mode'] input[data-value='moto']",
+            trigger:
+                "div.o_field_widget[name='stripe_terminal_mode'] input[data-value='moto']",
             run: "click",
         },
         {
@@ -38,7 +40,8 @@ addTestTour("stripe_terminal_moto_register_payment", {
         },
         {
             content: "A reader that can key cards replaces the first one",
-            trigger: "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Front desk')",
+            trigger:
+                "div.o_field_widget[name='stripe_terminal_reader_id'] input:value('Front desk')",
             run: "click",
         },
         {
@@ -65,11 +68,13 @@ addTestTour("stripe_terminal_moto_register_payment", {
         },
         {
             content: "The overlay waits for the card",
-            trigger: ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
+            trigger:
+                ".o_stripe_terminal_overlay .o_stp_status[data-stage='waiting_card']",
         },
         {
             content: "The overlay asks to key the card on the reader",
-            trigger: ".o_stripe_terminal_overlay .o_stp_instructions:contains('Key the card number')",
+            trigger:
+                ".o_stripe_terminal_overlay .o_stp_instructions:contains('Key the card number')",
         },
         {
             content: "The keyed card is approved",

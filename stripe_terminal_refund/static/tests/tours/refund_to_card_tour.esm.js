@@ -9,12 +9,14 @@ addTestTour("stripe_terminal_refund_to_card", {
     steps: () => [
         {
             content: "Open the Refund to Card wizard from the credit note",
-            trigger: ".o_form_view .o_statusbar_buttons button[name='action_stripe_terminal_refund']",
+            trigger:
+                ".o_form_view .o_statusbar_buttons button[name='action_stripe_terminal_refund']",
             run: "click",
         },
         {
             content: "The wizard lists the card payment of the invoice",
-            trigger: ".o_field_widget[name='payment_ids'] .o_data_row:contains(Visa •••• 4242):contains(64.00)",
+            trigger:
+                ".o_field_widget[name='payment_ids'] .o_data_row:contains(Visa •••• 4242):contains(64.00)",
         },
         {
             content: "It proposes the credit note's residual",
@@ -36,7 +38,8 @@ addTestTour("stripe_terminal_refund_to_card", {
         },
         {
             content: "The credit note lists its card refund",
-            trigger: ".o_form_view button[name='action_view_stripe_terminal_refunds']:contains(Card Refunds)",
+            trigger:
+                ".o_form_view button[name='action_view_stripe_terminal_refunds']:contains(Card Refunds)",
         },
         {
             content: "The credit note is paid",
