@@ -199,12 +199,17 @@ class DemoBuilder:
         self.company.write(values)
         if not self.company.chart_template:
             # A database without Odoo's demo data has no chart of accounts until someone picks
-            # one; the demo takes the one Odoo proposes for the company's country.
+            # one; the demo takes the one Odoo proposes for the company's country when its
+            # module is installed, else the generic chart (19.0 proposes l10n_us_account's,
+            # a module that an install's post-init hook cannot install).
             charts = self.env["account.chart.template"]
+            code = charts._guess_chart_template(self.company.country_id)
+            module = charts._get_chart_template_mapping(get_all=True).get(code, {}).get("module")
+            installed = self.env["ir.module.module"].search_count(
+                [("name", "=", module), ("state", "=", "installed")]
+            )
             charts.try_loading(
-                charts._guess_chart_template(self.company.country_id),
-                self.company,
-                install_demo=False,
+                code if installed else "generic_coa", self.company, install_demo=False
             )
 
     def _currency(self):
