@@ -17,6 +17,16 @@ ACTIVE_STATES = ("draft", "pending")
 # States the server keeps following on Stripe until they end.
 FOLLOWED_STATES = ("draft", "pending", "declined", "error")
 FINAL_STATES = ("done", "canceled")
+# The state machine: the states a payment may move to, each from the states it may leave.
+# A final state never changes; nothing goes back to draft. `_set_state` enforces it.
+PAYMENT_STATE_SOURCES = {
+    "pending": FOLLOWED_STATES,
+    # A decline is news of an attempt on the reader, which a draft never made.
+    "declined": ("pending", "declined", "error"),
+    "error": FOLLOWED_STATES,
+    "done": FOLLOWED_STATES,
+    "canceled": FOLLOWED_STATES,
+}
 
 # What the overlay shows (the step on the reader).
 PAYMENT_STAGES = [

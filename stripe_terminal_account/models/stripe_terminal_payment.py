@@ -12,19 +12,18 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
-import psycopg2
 from markupsafe import escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.stripe_terminal_base import compat
+from odoo.addons.stripe_terminal_base import compat, locks, reader_actions
 from odoo.addons.stripe_terminal_base import const as base_const
 from odoo.addons.stripe_terminal_base.amounts import from_stripe_amount
 from odoo.addons.stripe_terminal_base.errors import StripeTerminalError
 from odoo.addons.stripe_terminal_base.texts import join_within
 
-from .. import const
+from .. import const, flow
 
 _logger = logging.getLogger(__name__)
 
@@ -200,22 +199,50 @@ class StripeTerminalPayment(models.Model):
         """Lock the payment's row for the rest of the transaction; yields False when another
         worker holds it (that worker is moving the payment already)."""
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE NOWAIT",
-                    (self.id,),
-                )
-        except psycopg2.errors.LockNotAvailable:
-            yield False
-            return
-        self.invalidate_recordset()
-        yield True
+        yield locks.lock(self, nowait=True)
 
     def _set(self, **values):
-        """Write and tell the browser of the collecting user."""
+        """Write what the overlay shows (stage, failure...) and tell the browser of the
+        collecting user. The state moves only through `_set_state`."""
+        assert "state" not in values, "the state moves through _set_state"
         self.write(values)
         self._stripe_terminal_notify()
+
+    # === The state machine (const.PAYMENT_STATE_SOURCES) === #
+
+    def _set_state(self, target, **values):
+        """Move the payment to the state `target`, with `values`, and tell the overlay. A move
+        the payment cannot make (from a final state, say) is logged and skipped, here only.
+        Returns whether the payment moved."""
+        self.ensure_one()
+        if self.state not in const.PAYMENT_STATE_SOURCES[target]:
+            _logger.warning(
+                "Stripe Terminal payment %s: no move from %s to %s", self.name, self.state, target
+            )
+            return False
+        self.write(dict(values, state=target))
+        self._stripe_terminal_notify()
+        return True
+
+    def _set_pending(self, **values):
+        """On the reader, or on its way to it."""
+        return self._set_state("pending", **values)
+
+    def _set_declined(self, **values):
+        """An attempt failed on the reader; Retry (or an automatic retry) sends another."""
+        return self._set_state("declined", **values)
+
+    def _set_error(self, **values):
+        """Stopped by something else than the card; Retry or Cancel."""
+        return self._set_state("error", **dict({"stage": "error"}, **values))
+
+    def _set_done(self, **values):
+        """Paid and booked (final)."""
+        return self._set_state("done", **dict({"stage": "approved"}, **values))
+
+    def _set_canceled(self, **values):
+        """Nothing charged, nothing booked (final)."""
+        return self._set_state("canceled", **dict({"stage": "canceled"}, **values))
 
     def _stripe_terminal_notify(self):
         for payment in self:
@@ -308,7 +335,7 @@ class StripeTerminalPayment(models.Model):
                 self.stripe_customer_id = customer_id
             if not self.payment_intent_id:
                 intent = self._stripe_terminal_create_intent(client)
-                self.write({"payment_intent_id": intent["id"], "state": "pending"})
+                self._set_pending(payment_intent_id=intent["id"])
                 if self._stripe_terminal_refuse_unusable_intent(intent, client):
                     return
             self._stripe_terminal_push(client)
@@ -346,12 +373,7 @@ class StripeTerminalPayment(models.Model):
             required=required,
             currency=self.currency_id.name,
         )
-        self._set(
-            state="canceled",
-            stage="canceled",
-            failure_code="payment_method_type_unavailable",
-            failure_message=message,
-        )
+        self._set_canceled(failure_code="payment_method_type_unavailable", failure_message=message)
         self.message_post(body=message)
         return True
 
@@ -419,8 +441,7 @@ class StripeTerminalPayment(models.Model):
             idempotency_key=self._key("process", attempt),
         )
         self.reader_id._stripe_terminal_apply(reader)
-        self._set(
-            state="pending",
+        self._set_pending(
             stage="waiting_card",
             pushed_date=fields.Datetime.now(),
             last_stripe_check=fields.Datetime.now(),
@@ -451,11 +472,8 @@ class StripeTerminalPayment(models.Model):
                 last_stripe_check=False,
             )
             return
-        self._set(
-            state="error",
-            stage=stage,
-            failure_code=error.key,
-            failure_message=error.user_message(self.env),
+        self._set_error(
+            stage=stage, failure_code=error.key, failure_message=error.user_message(self.env)
         )
         self.message_post(
             body=_("Could not start: %(message)s", message=error.user_message(self.env))
@@ -509,7 +527,7 @@ class StripeTerminalPayment(models.Model):
             # Idempotency keys live 24 hours on Stripe: search by our metadata instead.
             found = self._stripe_terminal_search_intent(client)
             if not found:
-                self._set(state="canceled", stage="canceled")
+                self._set_canceled()
                 self._message_log(
                     body=escape(
                         _("Stripe has no PaymentIntent for this payment: nothing was charged.")
@@ -524,9 +542,10 @@ class StripeTerminalPayment(models.Model):
                 ]._stripe_terminal_ensure(self.partner_id, self.provider_id)
             intent = self._stripe_terminal_create_intent(client)
         was_draft = self.state == "draft"
-        self.write(
-            {"payment_intent_id": intent["id"], "state": "pending" if was_draft else self.state}
-        )
+        if was_draft:
+            self._set_pending(payment_intent_id=intent["id"])
+        else:
+            self.payment_intent_id = intent["id"]
         if self._stripe_terminal_refuse_unusable_intent(intent, client):
             return
         if self.attempt_count or not was_draft:
@@ -543,20 +562,27 @@ class StripeTerminalPayment(models.Model):
         else:
             self._stripe_terminal_not_on_reader()
 
+    def _stripe_terminal_snapshot(self):
+        """What the decision core (flow.py) needs of the payment."""
+        return flow.Snapshot(
+            self.state, self.stage, self.payment_intent_id, push_owed=self.reader_push_due
+        )
+
     def _stripe_terminal_apply_intent(self, intent, reader=None, charge=None):
         """Move the payment to what Stripe says of its PaymentIntent (a dict), and of the reader
         (a dict) when known. Idempotent; a final state never changes."""
         self.ensure_one()
-        if self.state in const.FINAL_STATES:
-            return
-        status = intent["status"]
-        mapping = base_const.PAYMENT_INTENT_STATUS_MAPPING
-        if status in mapping["succeeded"]:
+        move = flow.decide(self._stripe_terminal_snapshot(), intent, reader)
+        self._stripe_terminal_make_move(move, intent=intent, reader=reader, charge=charge)
+
+    def _stripe_terminal_make_move(self, move, intent=None, reader=None, charge=None):
+        """Carry out a move of the decision core, each by a small method of its own."""
+        if move.name == flow.BOOK:
             charge = charge or intent.get("latest_charge")
             if isinstance(charge, str):
                 charge = self._client().call("charges.retrieve", charge)
             self._stripe_terminal_finalize(intent, charge)
-        elif status in mapping["authorized"]:
+        elif move.name == flow.CAPTURE:
             # Manual capture is not used by the suite; capture what was authorized.
             captured = self._client().call(
                 "payment_intents.capture",
@@ -565,61 +591,39 @@ class StripeTerminalPayment(models.Model):
                 idempotency_key=self._key("capture"),
             )
             self._stripe_terminal_apply_intent(captured)
-        elif status in mapping["canceled"]:
-            self._set(state="canceled", stage="canceled")
-            self.message_post(body=_("The PaymentIntent was canceled on Stripe."))
-        elif status in mapping["processing"]:
+        elif move.name == flow.CANCELED:
+            self._stripe_terminal_canceled_on_stripe()
+        elif move.name == flow.PROCESSING:
             self._set(stage="processing")
-        else:
-            self._stripe_terminal_apply_waiting(intent, reader)
-
-    def _stripe_terminal_apply_waiting(self, intent, reader):
-        """The PaymentIntent waits for a card: still on the reader, or the reader's action
-        failed (declined, canceled by the customer, timed out)."""
-        action = (reader or {}).get("action") or {}
-        action_intent = (action.get("process_payment_intent") or {}).get("payment_intent")
-        ours = action_intent == self.payment_intent_id
-        error = intent.get("last_payment_error")
-        if self.reader_push_due and not (
-            ours and action.get("status") == base_const.ACTION_IN_PROGRESS
-        ):
+        elif move.name == flow.PUSH_OWED:
             self._stripe_terminal_push_due()
-            return
-        if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
-            if reader.get("status") == "offline":
-                # Stripe keeps the action; the reader may come back and finish it.
-                if self.stage != "offline":
-                    self._set(stage="offline")
-            elif self.stage not in ("waiting_card", "processing", "retrying"):
-                self._set(stage="waiting_card")
-            return
-        if ours and action.get("status") == base_const.ACTION_FAILED:
-            # Only a payment waiting on the reader learns of its failure; a declined or failed
-            # payment already recorded it (the reader keeps showing the last action).
-            if self.state == "pending":
-                self._stripe_terminal_attempt_failed(
-                    StripeTerminalError.from_reader_action(action, last_error=error)
-                )
-            return
-        if error and self.stage in ("waiting_card", "processing", "checking"):
-            self._stripe_terminal_attempt_failed(
-                StripeTerminalError(
-                    error.get("code") or "card_declined",
-                    decline_code=error.get("decline_code"),
-                    technical=f"last_payment_error {error.get('code')} {error.get('decline_code')}",
-                )
-            )
-            return
-        if reader is not None and not ours and self.stage in ("waiting_card", "checking"):
-            # The reader does not show the payment (canceled there, or the push never arrived):
-            # nothing to wait for.
+        elif move.name == flow.ON_READER:
+            if move.stage:
+                self._set(stage=move.stage)
+        elif move.name == flow.ATTEMPT_FAILED:
+            self._stripe_terminal_attempt_failed(self._stripe_terminal_attempt_error(move))
+        elif move.name == flow.NOT_ON_READER:
             self._stripe_terminal_not_on_reader()
+
+    def _stripe_terminal_canceled_on_stripe(self):
+        if self._set_canceled():
+            self.message_post(body=_("The PaymentIntent was canceled on Stripe."))
+
+    def _stripe_terminal_attempt_error(self, move):
+        """The error of a failed attempt (an ATTEMPT_FAILED move): the reader's failed action,
+        or the failure the intent records."""
+        if move.action:
+            return StripeTerminalError.from_reader_action(move.action, last_error=move.error)
+        error = move.error
+        return StripeTerminalError(
+            error.get("code") or "card_declined",
+            decline_code=error.get("decline_code"),
+            technical=f"last_payment_error {error.get('code')} {error.get('decline_code')}",
+        )
 
     def _stripe_terminal_not_on_reader(self):
         message = str(const.NOT_ON_READER_MESSAGE)
-        self._set(
-            state="error", stage="error", failure_code="not_on_reader", failure_message=message
-        )
+        self._set_error(failure_code="not_on_reader", failure_message=message)
         self._message_log(body=escape(message))
 
     def _stripe_terminal_attempt_failed(self, error):
@@ -636,14 +640,9 @@ class StripeTerminalPayment(models.Model):
                 message=message,
             )
         )
-        values = {
-            "state": "declined",
-            "stage": stage,
-            "failure_code": error.key,
-            "failure_message": message,
-        }
+        failure = {"failure_code": error.key, "failure_message": message}
         if self.auto_retries_left > 0 and error.retry_card and stage == "declined":
-            self.write(dict(values, auto_retries_left=self.auto_retries_left - 1))
+            self._set_declined(stage=stage, auto_retries_left=self.auto_retries_left - 1, **failure)
             try:
                 self._stripe_terminal_push(self._client())
             except StripeTerminalError as push_error:
@@ -653,12 +652,12 @@ class StripeTerminalPayment(models.Model):
                 # Still busy with the declined card (authorising it, or waiting for it to be
                 # removed): the next refresh sends the payment again.
                 _logger.info("Stripe Terminal payment %s: reader busy, new attempt owed", self.name)
-                self._set(**dict(values, stage="retrying", reader_push_due=True))
+                self._set(stage="retrying", reader_push_due=True)
                 return
             # Keep the decline visible while the reader waits for another card.
-            self._set(stage="retrying", failure_code=error.key, failure_message=message)
+            self._set(stage="retrying", **failure)
             return
-        self._set(**values)
+        self._set_declined(stage=stage, **failure)
 
     def _stripe_terminal_push_due(self):
         """Send the new attempt a busy reader refused after a decline; still busy, it stays
@@ -683,11 +682,15 @@ class StripeTerminalPayment(models.Model):
         # by another worker since this snapshot makes the lock fail (Odoo's snapshots are
         # repeatable reads: the request is replayed), so the cache holds the row's content.
         self.flush_recordset()
-        self.env.cr.execute(
-            "SELECT state FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
-        )
-        if self.env.cr.fetchone()[0] == "done":
-            self.invalidate_recordset(["state"])
+        locks.lock(self)
+        if self.state in const.FINAL_STATES:
+            if self.state == "canceled":
+                # Stripe cannot charge a canceled PaymentIntent: a charge here is news to check.
+                _logger.error(
+                    "Stripe Terminal payment %s is canceled, yet Stripe reports a charge on %s",
+                    self.name,
+                    intent.get("id"),
+                )
             return
         self._stripe_terminal_check_charge(intent, charge)
         details = charge.get("payment_method_details") or {}
@@ -706,13 +709,7 @@ class StripeTerminalPayment(models.Model):
             }
         )
         payment = self._stripe_terminal_create_account_payment()
-        values = {
-            "state": "done",
-            "stage": "approved",
-            "account_payment_id": payment.id,
-            "failure_code": False,
-            "failure_message": False,
-        }
+        values = {"account_payment_id": payment.id, "failure_code": False, "failure_message": False}
         if self.save_card:
             values["token_id"] = (
                 self.env["payment.token"]
@@ -721,7 +718,7 @@ class StripeTerminalPayment(models.Model):
                 )
                 .id
             )
-        self._set(**values)
+        self._set_done(**values)
         summary = self._stripe_terminal_card_summary()
         # Internal logs, not posts: nobody is notified of a booking, and the invoice keeps
         # the card and the reader in its history for the accountant.
@@ -945,15 +942,14 @@ class StripeTerminalPayment(models.Model):
                     self.company_id, moto=self.mode == "moto", own_intents=own_intents
                 )
             except UserError as error:
-                self._set(state="error", stage="error", failure_message=str(error))
+                self._set_error(failure_message=str(error))
                 self._message_log(body=escape(_("Retry refused: %(message)s", message=str(error))))
                 return self._stripe_terminal_overlay_state()
-            action = stripe_reader.get("action") or {}
-            if action.get("status") == base_const.ACTION_IN_PROGRESS:
-                # This payment's own action (an answer that timed out, though the reader got
-                # it): follow it rather than send it again onto a busy reader.
-                self._set(
-                    state="pending",
+            if reader_actions.is_in_progress(reader_actions.current_action(stripe_reader)):
+                # This payment's own action (the pre-flight refuses another's: an answer that
+                # timed out, though the reader got it): follow it rather than send it again
+                # onto a busy reader.
+                self._set_pending(
                     stage="waiting_card",
                     failure_code=False,
                     failure_message=False,
@@ -980,21 +976,16 @@ class StripeTerminalPayment(models.Model):
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def _stripe_terminal_cancel(self, canceled_by):
-        self.env.cr.execute(
-            "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
-        )
-        self.invalidate_recordset()
+        locks.lock(self)
         if self.state not in const.FOLLOWED_STATES:
             return self._stripe_terminal_overlay_state()
         client = self._client()
         try:
             if self.payment_intent_id:
                 reader = client.call("terminal.readers.retrieve", self.reader_id.stripe_reader_id)
-                action = reader.get("action") or {}
-                ours = (action.get("process_payment_intent") or {}).get(
-                    "payment_intent"
-                ) == self.payment_intent_id
-                if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
+                if reader_actions.is_in_progress(
+                    reader_actions.action_on(reader, self.payment_intent_id)
+                ):
                     cleared = self._stripe_terminal_cancel_reader_action(client)
                     self.reader_cleanup_pending = not cleared
                     reader = cleared or reader
@@ -1023,7 +1014,7 @@ class StripeTerminalPayment(models.Model):
                     )
                 ) from error
             raise UserError(error.user_message(self.env)) from error
-        self._set(state="canceled", stage="canceled")
+        self._set_canceled()
         self.message_post(body=_("Canceled by %(user)s.", user=canceled_by.name))
         return self._stripe_terminal_overlay_state()
 
@@ -1098,11 +1089,9 @@ class StripeTerminalPayment(models.Model):
                     reader = client.call(
                         "terminal.readers.retrieve", payment.reader_id.stripe_reader_id
                     )
-                    action = reader.get("action") or {}
-                    ours = (action.get("process_payment_intent") or {}).get(
-                        "payment_intent"
-                    ) == payment.payment_intent_id
-                    if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
+                    if reader_actions.is_in_progress(
+                        reader_actions.action_on(reader, payment.payment_intent_id)
+                    ):
                         reader = payment._stripe_terminal_cancel_reader_action(client)
                         if not reader:
                             continue  # still unreachable: next sweep
@@ -1121,8 +1110,7 @@ class StripeTerminalPayment(models.Model):
         data_object = event["data"]["object"]
         event_type = event["type"]
         if event_type.startswith("terminal.reader."):
-            action = data_object.get("action") or {}
-            intent_id = (action.get("process_payment_intent") or {}).get("payment_intent")
+            intent_id = reader_actions.action_intent(reader_actions.current_action(data_object))
         elif event_type.startswith("charge."):
             intent_id = data_object.get("payment_intent")
         else:

@@ -9,6 +9,8 @@ from odoo.tests import Form
 from odoo.addons.stripe_terminal_base import compat
 from odoo.addons.stripe_terminal_base.tests.common import StripeTerminalCase, wait_until
 
+from .. import const
+
 
 class CardPresenter(threading.Thread):
     """The customer at the counter, for browser tours: once the reader shows a payment and the
@@ -91,6 +93,10 @@ class StripeTerminalAccountCase(StripeTerminalCase):
     def setUp(self):
         super().setUp()
         self.reader = self.create_reader(label="Front desk")
+
+    def set_auto_retries(self, count):
+        """How many declined cards are followed by an automatic new attempt."""
+        self.env["ir.config_parameter"].sudo().set_param(const.AUTO_RETRIES_PARAM, count)
 
     # === Invoices === #
 

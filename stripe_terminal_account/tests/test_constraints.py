@@ -28,3 +28,17 @@ class TestConstraints(StripeTerminalAccountCase):
         payment = self.pay(self.collect(self.create_invoice(31.0)))
         self.assertTrue(payment.account_payment_id)
         self.assert_refuses_copy(payment.account_payment_id, "stripe_terminal_payment_uniq")
+
+    def test_a_final_payment_never_moves_again(self):
+        # The state machine refuses, logs and skips a move out of a final state, whoever asks.
+        payment = self.pay(self.collect(self.create_invoice(32.0)))
+        self.assertEqual(payment.state, "done")
+        logger = "odoo.addons.stripe_terminal_account.models.stripe_terminal_payment"
+        for move in (payment._set_canceled, payment._set_pending, payment._set_error):
+            with self.assertLogs(logger, "WARNING") as logs:
+                self.assertFalse(move(failure_message="late news"))
+            self.assertIn(f"{payment.name}: no move from done to", logs.output[0])
+        payment.invalidate_recordset()
+        self.assertEqual((payment.state, payment.stage), ("done", "approved"))
+        self.assertFalse(payment.failure_message)
+        self.assert_paid_once(payment)

@@ -32,9 +32,6 @@ class TestFlows(StripeTerminalAccountCase):
         self.env.invalidate_all()
         return state
 
-    def set_auto_retries(self, count):
-        self.env["ir.config_parameter"].sudo().set_param(const.AUTO_RETRIES_PARAM, count)
-
     # === Who sees the success first === #
 
     def test_overlay_first_without_webhooks(self):

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from odoo.addons.stripe_terminal_base import compat
+from odoo.addons.stripe_terminal_base import compat, locks
 from odoo.addons.stripe_terminal_base.amounts import AmountError, to_stripe_amount
 from odoo.addons.stripe_terminal_base.const import ERRORS
 
@@ -261,9 +261,7 @@ class AccountPaymentRegister(models.TransientModel):
                 _logger.exception("Stripe Terminal payment %s could not start", payment.name)
                 cr.rollback()
                 payment.invalidate_recordset()
-                payment._set(
-                    state="error",
-                    stage="error",
+                payment._set_error(
                     failure_code="internal_error",
                     failure_message=_("The payment could not start: %(error)s", error=error),
                 )
@@ -289,10 +287,7 @@ class AccountPaymentRegister(models.TransientModel):
                 with cr.savepoint(flush=False):
                     # Hold the payment while Stripe is asked: the sweep and the refresh skip a
                     # locked payment instead of starting it too; a cancel waits for the start.
-                    cr.execute(
-                        "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE",
-                        (payment.id,),
-                    )
+                    locks.lock(payment)
                     payment._stripe_terminal_start()
                     # Write now, inside the retry: a conflict left to the final commit would
                     # escape to Odoo's own retry of the whole request, whose pre-flight then

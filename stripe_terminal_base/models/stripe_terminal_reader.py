@@ -4,7 +4,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .. import compat, const
+from .. import compat, const, reader_actions
 from ..errors import StripeTerminalError
 
 _logger = logging.getLogger(__name__)
@@ -178,13 +178,6 @@ class StripeTerminalReader(models.Model):
         return error.user_message(self.env)
 
     @api.model
-    def _stripe_terminal_action_intent(self, action):
-        """The PaymentIntent or SetupIntent id a reader action (a dict) is for, else None."""
-        action = action or {}
-        return (action.get("process_payment_intent") or {}).get("payment_intent") or (
-            action.get("process_setup_intent") or {}
-        ).get("setup_intent")
-
     def _stripe_terminal_preflight(self, company, moto=False, own_intents=()):
         """Check the reader can take a payment for `company` right now.
 
@@ -234,9 +227,9 @@ class StripeTerminalReader(models.Model):
         except StripeTerminalError as error:
             _logger.warning("Stripe Terminal pre-flight: %s", error.technical)
             raise UserError(self._preflight_message(error)) from error
-        action = stripe_reader.get("action") or {}
-        theirs = self._stripe_terminal_action_intent(action) not in own_intents
-        if action.get("status") == const.ACTION_IN_PROGRESS and theirs:
+        action = reader_actions.current_action(stripe_reader)
+        theirs = reader_actions.action_intent(action) not in own_intents
+        if reader_actions.is_in_progress(action) and theirs:
             raise UserError(
                 _(
                     "The reader %(reader)s is busy with another action (%(action)s). Wait until "

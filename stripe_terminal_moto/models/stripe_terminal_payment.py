@@ -220,8 +220,7 @@ class StripeTerminalPayment(models.Model):
         )
         self.reader_id._stripe_terminal_apply(reader)
         now = fields.Datetime.now()
-        self._set(
-            state="pending",
+        self._set_pending(
             stage="waiting_card",
             attempt_count=attempt,
             pushed_date=now,
@@ -253,9 +252,10 @@ class StripeTerminalPayment(models.Model):
                 "moto_step": "setup",
                 "moto_payment_method_id": False,
                 "moto_charge_sent": False,
-                "state": "pending" if self.state == "draft" else self.state,
             }
         )
+        if self.state == "draft":
+            self._set_pending()
         return setup
 
     def _moto_forget_keyed_card(self, client):
@@ -356,7 +356,7 @@ class StripeTerminalPayment(models.Model):
             self._moto_charge_saved_card(client)
             return
         if status == "canceled":
-            self._set(state="canceled", stage="canceled")
+            self._set_canceled()
             self.message_post(body=_("The SetupIntent was canceled on Stripe."))
             return
         action = (reader or {}).get("action") or {}
@@ -384,9 +384,7 @@ class StripeTerminalPayment(models.Model):
             return
         if reader is not None and not ours and self.stage in ("waiting_card", "checking"):
             # The reader moved on (its action was canceled or replaced): nothing to wait for.
-            self._set(
-                state="error",
-                stage="error",
+            self._set_error(
                 failure_code="action_canceled",
                 failure_message=str(base_const.ERRORS["action_canceled"].message),
             )
@@ -493,7 +491,7 @@ class StripeTerminalPayment(models.Model):
         if self.payment_intent_id:
             result = super()._stripe_terminal_cancel(canceled_by)
         else:
-            self._set(state="canceled", stage="canceled")
+            self._set_canceled()
             self.message_post(body=_("Canceled by %(user)s.", user=canceled_by.name))
             result = self._stripe_terminal_overlay_state()
         if self.state == "canceled":

@@ -17,7 +17,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from odoo.addons.stripe_terminal_base import compat
+from odoo.addons.stripe_terminal_base import compat, locks
 from odoo.addons.stripe_terminal_base import const as base_const
 from odoo.addons.stripe_terminal_base.amounts import from_stripe_amount
 from odoo.addons.stripe_terminal_base.errors import StripeTerminalError
@@ -163,10 +163,7 @@ class StripeTerminalRefund(models.Model):
     def _lock(self):
         """Lock the refund's row and read it again: a webhook, the Check button and the answer
         of the request that created it may all move it at once."""
-        self.env.cr.execute(
-            "SELECT id FROM stripe_terminal_refund WHERE id IN %s FOR UPDATE", (tuple(self.ids),)
-        )
-        self.invalidate_recordset()
+        locks.lock(self)
 
     def _amount_text(self):
         self.ensure_one()
