@@ -25,11 +25,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.stripe_terminal_account import const as account_const
-from odoo.addons.stripe_terminal_base import compat
+from odoo.addons.stripe_terminal_account import flow as account_flow
+from odoo.addons.stripe_terminal_base import compat, locks, reader_actions
 from odoo.addons.stripe_terminal_base import const as base_const
 from odoo.addons.stripe_terminal_base.errors import StripeTerminalError
 
-from .. import const
+from .. import const, flow
 
 _logger = logging.getLogger(__name__)
 
@@ -211,7 +212,10 @@ class StripeTerminalPayment(models.Model):
                 setup, client, cancel_operation="setup_intents.cancel"
             ):
                 return
+        # Every push counts as an attempt, answered or refused: Stripe stores a refusal under
+        # its idempotency key too, so the next push needs a key of its own to be a real retry.
         attempt = self.attempt_count + 1
+        self.attempt_count = attempt
         reader = client.call(
             "terminal.readers.process_setup_intent",
             self.reader_id.stripe_reader_id,
@@ -222,11 +226,11 @@ class StripeTerminalPayment(models.Model):
         now = fields.Datetime.now()
         self._set_pending(
             stage="waiting_card",
-            attempt_count=attempt,
             pushed_date=now,
             last_stripe_check=now,
             failure_code=False,
             failure_message=False,
+            reader_push_due=False,
         )
         self.message_post(
             body=_(
@@ -336,58 +340,52 @@ class StripeTerminalPayment(models.Model):
     def _moto_apply_setup(self, setup, reader, client):
         """Move the payment to what Stripe says of its SetupIntent (a dict) and of the reader (a
         dict, when the SetupIntent is not done)."""
-        status = setup["status"]
-        if status == "succeeded":
-            self.write(
-                {
-                    "moto_step": "charge",
-                    "moto_payment_method_id": setup["payment_method"],
-                    "moto_charge_sent": False,
-                }
-            )
-            self._set(stage="processing", failure_code=False, failure_message=False)
-            self.message_post(
-                body=_(
-                    "Card keyed and saved on %(reader)s (%(setup)s); charging it.",
-                    reader=self.reader_id.name,
-                    setup=self.moto_setup_intent_id,
-                )
-            )
-            self._moto_charge_saved_card(client)
-            return
-        if status == "canceled":
-            self._set_canceled()
-            self.message_post(body=_("The SetupIntent was canceled on Stripe."))
-            return
-        action = (reader or {}).get("action") or {}
-        ours = (action.get("process_setup_intent") or {}).get(
-            "setup_intent"
-        ) == self.moto_setup_intent_id
-        error = setup.get("last_setup_error")
-        if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
-            if self.stage not in ("waiting_card", "processing", "retrying"):
-                self._set(stage="waiting_card")
-            return
-        if ours and action.get("status") == base_const.ACTION_FAILED:
-            self._stripe_terminal_attempt_failed(
-                StripeTerminalError.from_reader_action(action, last_error=error)
-            )
-            return
-        if error and self.stage in ("waiting_card", "processing", "checking"):
-            self._stripe_terminal_attempt_failed(
-                StripeTerminalError(
-                    error.get("code") or "setup_intent_authentication_failure",
-                    decline_code=error.get("decline_code"),
-                    technical=f"last_setup_error {error.get('code')}",
-                )
-            )
-            return
-        if reader is not None and not ours and self.stage in ("waiting_card", "checking"):
+        snapshot = account_flow.Snapshot(
+            self.state, self.stage, self.moto_setup_intent_id, push_owed=self.reader_push_due
+        )
+        move = flow.decide_setup(snapshot, setup, reader)
+        if move.name == flow.SAVED:
+            self._moto_card_saved(setup, client)
+        elif move.name == account_flow.CANCELED:
+            if self._set_canceled():
+                self.message_post(body=_("The SetupIntent was canceled on Stripe."))
+        elif move.name == account_flow.ATTEMPT_FAILED:
+            self._stripe_terminal_attempt_failed(self._moto_setup_attempt_error(move))
+        elif move.name == account_flow.NOT_ON_READER:
             # The reader moved on (its action was canceled or replaced): nothing to wait for.
             self._set_error(
                 failure_code="action_canceled",
                 failure_message=str(base_const.ERRORS["action_canceled"].message),
             )
+        else:
+            self._stripe_terminal_make_move(move)
+
+    def _moto_card_saved(self, setup, client):
+        self.write(
+            {
+                "moto_step": "charge",
+                "moto_payment_method_id": setup["payment_method"],
+                "moto_charge_sent": False,
+            }
+        )
+        self._set(stage="processing", failure_code=False, failure_message=False)
+        self.message_post(
+            body=_(
+                "Card keyed and saved on %(reader)s (%(setup)s); charging it.",
+                reader=self.reader_id.name,
+                setup=self.moto_setup_intent_id,
+            )
+        )
+        self._moto_charge_saved_card(client)
+
+    def _moto_setup_attempt_error(self, move):
+        if move.action:
+            return StripeTerminalError.from_reader_action(move.action, last_error=move.error)
+        return StripeTerminalError(
+            move.error.get("code") or "setup_intent_authentication_failure",
+            decline_code=move.error.get("decline_code"),
+            technical=f"last_setup_error {move.error.get('code')}",
+        )
 
     def _moto_charge_saved_card(self, client):
         """Charge the card the SetupIntent saved. Exactly once: called under the payment's row
@@ -463,10 +461,7 @@ class StripeTerminalPayment(models.Model):
     def _stripe_terminal_cancel(self, canceled_by):
         if not self._moto_saves_card():
             return super()._stripe_terminal_cancel(canceled_by)
-        self.env.cr.execute(
-            "SELECT id FROM stripe_terminal_payment WHERE id = %s FOR UPDATE", (self.id,)
-        )
-        self.invalidate_recordset()
+        locks.lock(self)
         if self.state not in account_const.FOLLOWED_STATES:
             return self._stripe_terminal_overlay_state()
         client = self._client()
@@ -503,11 +498,9 @@ class StripeTerminalPayment(models.Model):
         in the meantime is remembered, to be detached: nothing was charged."""
         reader_id = self.reader_id.stripe_reader_id
         reader = client.call("terminal.readers.retrieve", reader_id)
-        action = reader.get("action") or {}
-        ours = (action.get("process_setup_intent") or {}).get(
-            "setup_intent"
-        ) == self.moto_setup_intent_id
-        if ours and action.get("status") == base_const.ACTION_IN_PROGRESS:
+        if reader_actions.is_in_progress(
+            reader_actions.action_on(reader, self.moto_setup_intent_id)
+        ):
             reader = client.call(
                 "terminal.readers.cancel_action",
                 reader_id,
@@ -552,7 +545,7 @@ class StripeTerminalPayment(models.Model):
         if event_type.startswith("setup_intent."):
             setup_id = data_object.get("id")
         elif event_type.startswith("terminal.reader."):
-            action = data_object.get("action") or {}
+            action = reader_actions.current_action(data_object)
             setup_id = (action.get("process_setup_intent") or {}).get("setup_intent")
         if not setup_id:
             return super()._stripe_terminal_handle_event(event, provider)

@@ -4,3 +4,4 @@ from . import test_moto_saved_card
 from . import test_moto_access
 from . import test_browser
 from . import test_stripe_requests
+from . import test_flow_decisions

@@ -91,6 +91,56 @@ class TestMotoSavedCard(StripeTerminalMotoCase):
         self.assertEqual(len(self.objects("setup_intent")), 1)
         self.assertEqual(payment.token_id.payment_details, "4242")
 
+    def test_a_card_not_saved_is_keyed_again_once_the_busy_reader_is_free(self):
+        # After a card that cannot be saved the reader may still be busy: the new attempt is
+        # owed, and sent by the next refresh (the failed action it still shows is no news).
+        self.set_auto_retries(1)
+        payment = self.collect_moto(self.create_invoice(41.0), stripe_terminal_save_card=True)
+        setup_id = payment.moto_setup_intent_id
+        self.simulator.hold_reader_busy(self.reader.stripe_reader_id, count=1)
+        self.key_card(payment, "4000000000000002")
+        busy = [
+            entry
+            for entry in self.stripe_requests()
+            if entry["path"].endswith("/process_setup_intent")
+            and entry["error_code"] == "terminal_reader_busy"
+        ]
+        self.assertEqual(len(busy), 1, "the first new attempt met a busy reader")
+        # The failure's other webhook or the next refresh sends it again.
+        payment._stripe_terminal_refresh(force=True)
+        self.assertEqual((payment.state, payment.stage), ("pending", "retrying"))
+        self.assertIn("could not be saved", payment.failure_message)
+        self.assertFalse(payment.reader_push_due)
+        action = self.reader_action()
+        self.assertEqual(
+            (action["status"], action["process_setup_intent"]["setup_intent"]),
+            ("in_progress", setup_id),
+        )
+        self.key_card(payment)
+        self.assert_paid_once(payment)
+        # The refused push counted: the one sent later had an idempotency key of its own.
+        self.assertEqual(payment.attempt_count, 3)
+        keys = [
+            entry["idempotency_key"]
+            for entry in self.stripe_requests()
+            if entry["path"].endswith("/process_setup_intent")
+        ]
+        self.assertEqual(len(keys), len(set(keys)), keys)
+
+    def test_retry_after_the_reader_refused_to_key_the_card(self):
+        # Stripe keeps a refused push under its idempotency key: a Retry sends a new one.
+        self.set_auto_retries(0)
+        payment = self.collect_moto(self.create_invoice(42.0), stripe_terminal_save_card=True)
+        self.key_card(payment, "4000000000000002")
+        self.assertEqual((payment.state, payment.stage), ("declined", "declined"))
+        self.simulator.hold_reader_busy(self.reader.stripe_reader_id, count=1)
+        state = payment.with_user(self.manager).action_stripe_terminal_retry()
+        self.assertEqual((state["state"], state["stage"]), ("error", "busy"))
+        state = payment.with_user(self.manager).action_stripe_terminal_retry()
+        self.assertEqual((state["state"], state["stage"]), ("pending", "waiting_card"))
+        self.key_card(payment)
+        self.assert_paid_once(payment)
+
     def test_a_saved_card_declined_when_charged_is_replaced(self):
         invoice = self.create_invoice(64.0)
         payment = self.collect_moto(invoice, stripe_terminal_save_card=True)
