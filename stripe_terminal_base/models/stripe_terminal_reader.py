@@ -177,7 +177,6 @@ class StripeTerminalReader(models.Model):
             )
         return error.user_message(self.env)
 
-    @api.model
     def _stripe_terminal_preflight(self, company, moto=False, own_intents=()):
         """Check the reader can take a payment for `company` right now.
 
